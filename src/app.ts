@@ -1,0 +1,85 @@
+import { Hono, type Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import type { BridgeConfig } from './core/config.ts'
+import { BridgeError, PayloadTooLargeError } from './core/errors.ts'
+import { createGitHubDirectory } from './core/github-directory.ts'
+import { createGoTrueClient } from './core/gotrue-client.ts'
+import { hashKeyLoader } from './core/hash-key.ts'
+import { resolveIdentityTarget, type IdentityClient, type RuntimeIdentity } from './core/identity.ts'
+import { jsonLineLogger, type Logger } from './core/log.ts'
+import type { PipelineDeps } from './core/pipeline.ts'
+import type { KeyValueStore } from './core/store.ts'
+import { githubSource } from './handlers/github.ts'
+import { healthRoute } from './handlers/health.ts'
+import { stripeSource } from './handlers/stripe.ts'
+import { webhookRoute } from './handlers/webhook-route.ts'
+
+export interface AppDeps {
+  config: BridgeConfig
+  store: KeyValueStore
+  fetch?: typeof fetch
+  /** ms clock. */
+  now?: () => number
+  log?: Logger
+  /** What the runtime offers this request (Netlify's identity context); explicit config wins over it. */
+  runtimeIdentity?: (c: Context) => RuntimeIdentity | null
+  /** The identity client for a request; defaults to GoTrue over HTTP at the resolved target. */
+  identity?: (c: Context) => IdentityClient
+}
+
+/** Builds the bridge. Everything with a side effect comes in through `deps`, so tests and both runtimes share this code. */
+export function createApp(deps: AppDeps): Hono {
+  const { config, store } = deps
+  const now = deps.now ?? Date.now
+  const log = deps.log ?? jsonLineLogger
+  const doFetch = deps.fetch ?? ((input, init) => fetch(input, init))
+
+  const identity =
+    deps.identity ??
+    ((c: Context) =>
+      createGoTrueClient({
+        target: resolveIdentityTarget(config.identity, deps.runtimeIdentity?.(c)),
+        fetch: doFetch,
+        timeoutMs: config.identity.timeoutMs,
+        now,
+      }))
+  const lookupGitHubUser = config.github
+    ? createGitHubDirectory({ settings: config.github, fetch: doFetch })
+    : async () => null
+  const hashKey = hashKeyLoader(store, config.hashKey)
+  const pipeline = (c: Context): PipelineDeps => ({
+    store,
+    identity: () => identity(c),
+    lookupGitHubUser,
+    hashKey,
+    now,
+    leaseMs: config.leaseMs,
+  })
+
+  const app = new Hono()
+  const limit = bodyLimit({
+    maxSize: config.maxBodyBytes,
+    onError: () => {
+      throw new PayloadTooLargeError(config.maxBodyBytes)
+    },
+  })
+
+  app.get('/health', healthRoute(config))
+  app.post('/webhooks/stripe', limit, webhookRoute({ source: stripeSource, settings: config.stripe, pipeline, log, now }))
+  app.post('/webhooks/github', limit, webhookRoute({ source: githubSource, settings: config.github, pipeline, log, now }))
+
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404))
+  app.onError((error, c) => errorResponse(error, c, log))
+  return app
+}
+
+/** The one place an error becomes an HTTP answer: a code and a message, never a stack or a secret. */
+export function errorResponse(error: unknown, c: Context, log: Logger): Response {
+  if (error instanceof BridgeError) {
+    if (error.retryAfter !== undefined) c.header('Retry-After', String(error.retryAfter))
+    return c.json({ error: { code: error.code, message: error.message } }, error.status)
+  }
+  // Most often the store failing: transient, so "retry me" is the honest answer.
+  log({ level: 'error', error: error instanceof Error ? error.name : 'unknown', message: error instanceof Error ? error.message : String(error) })
+  return c.json({ error: { code: 'internal_error', message: 'The bridge failed unexpectedly; the delivery may be retried' } }, 503)
+}

@@ -1,0 +1,77 @@
+import type { KeyValueStore } from './store.ts'
+
+/**
+ * A claim is how exactly-once is kept across retries, concurrent deliveries
+ * and crashes. Whoever creates the record (atomically) does the work; a
+ * record whose lease ran out (its holder crashed) or that was released (its
+ * holder failed cleanly) is taken over with a compare-and-swap, so only one
+ * attempt can win it. "done" is written only after the work succeeded.
+ */
+export type ClaimRecord =
+  | { state: 'pending'; leaseUntil: number }
+  | { state: 'released'; at: number }
+  | { state: 'done'; outcome: string; at: number }
+
+export type ClaimAttempt =
+  | { kind: 'claimed'; claim: Claim }
+  | { kind: 'done'; outcome: string }
+  /** Someone else holds a live lease: answer "try later". */
+  | { kind: 'busy'; retryAfterSeconds: number }
+
+export interface Claim {
+  /** Records the work as finished; later attempts see `done`. */
+  complete(outcome: string): Promise<void>
+  /** Gives the claim back after a failure so the next retry can take it at once. */
+  release(): Promise<void>
+}
+
+export interface ClaimOptions {
+  store: KeyValueStore
+  now: () => number
+  leaseMs: number
+}
+
+// Each loop turn means another writer changed the record between our read and
+// write; a handful of turns only happens under a storm, and then "busy" is right.
+const MAX_TURNS = 5
+
+export async function tryClaim(key: string, options: ClaimOptions): Promise<ClaimAttempt> {
+  const { store, now, leaseMs } = options
+  const pending = (): ClaimRecord => ({ state: 'pending', leaseUntil: now() + leaseMs })
+
+  for (let turn = 0; turn < MAX_TURNS; turn++) {
+    const created = await store.create<ClaimRecord>(key, pending())
+    if (created.created) return { kind: 'claimed', claim: heldClaim(key, created.etag, options) }
+
+    const current = await store.get<ClaimRecord>(key)
+    if (!current) continue
+    const record = current.value
+    if (record.state === 'done') return { kind: 'done', outcome: record.outcome }
+    if (record.state === 'pending' && record.leaseUntil > now()) {
+      return { kind: 'busy', retryAfterSeconds: Math.max(1, Math.ceil((record.leaseUntil - now()) / 1000)) }
+    }
+    const taken = await store.replace<ClaimRecord>(key, pending(), current.etag)
+    if (taken.replaced) return { kind: 'claimed', claim: heldClaim(key, taken.etag, options) }
+  }
+  return { kind: 'busy', retryAfterSeconds: 1 }
+}
+
+function heldClaim(key: string, etag: string, { store, now }: ClaimOptions): Claim {
+  return {
+    async complete(outcome) {
+      const done: ClaimRecord = { state: 'done', outcome, at: now() }
+      if ((await store.replace(key, done, etag)).replaced) return
+      // Our lease ran out and another attempt took the record over. The work
+      // did happen, so "done" is still the truth: write it over whatever is there.
+      for (let turn = 0; turn < MAX_TURNS; turn++) {
+        const current = await store.get<ClaimRecord>(key)
+        if (!current || current.value.state === 'done') return
+        if ((await store.replace(key, done, current.etag)).replaced) return
+      }
+    },
+    async release() {
+      // Losing this write means someone already took the claim over: nothing to give back.
+      await store.replace<ClaimRecord>(key, { state: 'released', at: now() }, etag)
+    },
+  }
+}

@@ -1,0 +1,76 @@
+import type { GitHubSourceConfig } from '../core/config.ts'
+import type { Action, Delivery } from '../core/delivery.ts'
+import { BadRequestError, SignatureError } from '../core/errors.ts'
+import type { SignedRequest, WebhookSource } from './source.ts'
+
+/** The part of a GitHub webhook payload the bridge reads. */
+export interface GitHubPayload {
+  action?: string
+  invitation?: { email?: string | null; login?: string | null } | null
+  membership?: { user?: { login?: string | null } | null } | null
+}
+
+function requiredHeader(headers: Headers, name: string): string {
+  const value = headers.get(name)?.trim()
+  if (!value) throw new BadRequestError(`Missing ${name} header: is this request from GitHub?`, 'missing_header')
+  return value
+}
+
+/** Checks `X-Hub-Signature-256` against every secret (rotation); any failure to verify is "no match". */
+export async function verifyGitHubSignature(rawBody: string, signature: string, secrets: string[]): Promise<boolean> {
+  const { verifyWithFallback } = await import('@octokit/webhooks-methods')
+  const [first, ...rest] = secrets
+  if (!first) return false
+  try {
+    return await verifyWithFallback(first, rawBody, signature, rest)
+  } catch {
+    return false
+  }
+}
+
+/** What a verified GitHub event means for the bridge. Pure. */
+export function mapGitHubEvent(name: string, payload: GitHubPayload): Action {
+  if (name === 'ping') return { kind: 'ignore', reason: 'ping: the webhook is connected' }
+  const event = payload.action ? `${name}.${payload.action}` : name
+  if (event === 'organization.member_invited') {
+    const email = payload.invitation?.email?.trim()
+    const login = payload.invitation?.login?.trim()
+    return {
+      kind: 'invite',
+      recipient: email ? { kind: 'email', email } : login ? { kind: 'github-login', login } : null,
+    }
+  }
+  if (event === 'organization.member_added') {
+    const login = payload.membership?.user?.login?.trim()
+    return { kind: 'invite', recipient: login ? { kind: 'github-login', login } : null }
+  }
+  return { kind: 'ignore', reason: `event ${event} does not invite anyone` }
+}
+
+export const githubSource: WebhookSource<GitHubSourceConfig> = {
+  name: 'github',
+  async receive(request: SignedRequest, settings): Promise<Delivery> {
+    const { headers, rawBody } = request
+    const signature = headers.get('x-hub-signature-256')?.trim()
+    if (!signature) {
+      throw new BadRequestError('Missing X-Hub-Signature-256 header: set the webhook secret in GitHub', 'missing_signature')
+    }
+    const name = requiredHeader(headers, 'x-github-event')
+    const deliveryId = requiredHeader(headers, 'x-github-delivery')
+    if (!(await verifyGitHubSignature(rawBody, signature, settings.secrets))) {
+      throw new SignatureError('GitHub signature does not match any configured GITHUB_WEBHOOK_SECRET (is the content type application/json?)')
+    }
+    let payload: GitHubPayload
+    try {
+      payload = JSON.parse(rawBody) as GitHubPayload
+    } catch {
+      throw new BadRequestError('Signed body is not valid JSON: set the webhook content type to application/json', 'invalid_json')
+    }
+    if (payload === null || typeof payload !== 'object') {
+      throw new BadRequestError('Signed body is not a JSON object', 'invalid_json')
+    }
+    const action = mapGitHubEvent(name, payload)
+    const eventType = payload.action ? `${name}.${payload.action}` : name
+    return { source: 'github', eventId: deliveryId, eventType, action }
+  },
+}

@@ -1,0 +1,62 @@
+import type { Context } from 'hono'
+import type { SourceName } from '../core/config.ts'
+import { SOURCE_SECRET_VARIABLES } from '../core/config.ts'
+import type { DeliveryResult, Outcome } from '../core/delivery.ts'
+import { BridgeError, NotConfiguredError } from '../core/errors.ts'
+import type { Logger } from '../core/log.ts'
+import { processDelivery, type PipelineDeps } from '../core/pipeline.ts'
+import type { WebhookSource } from './source.ts'
+
+export interface WebhookRouteOptions<Settings extends { secrets: string[] }> {
+  source: WebhookSource<Settings>
+  /** null when the source's secret is not set: the route refuses everything. */
+  settings: Settings | null
+  pipeline: (c: Context) => PipelineDeps
+  log: Logger
+  now: () => number
+}
+
+const STATUS_BY_OUTCOME: Record<Outcome, 200 | 409> = {
+  invited: 200,
+  already_registered: 200,
+  duplicate: 200,
+  ignored: 200,
+  no_email: 200,
+  rejected: 200,
+  // Another attempt holds the claim: the provider must come back, not give up.
+  in_progress: 409,
+}
+
+/** The one place that joins a source's verify+map to the pipeline, and logs the delivery. */
+export function webhookRoute<Settings extends { secrets: string[] }>(options: WebhookRouteOptions<Settings>) {
+  const { source, log, now } = options
+  return async function handleWebhook(c: Context) {
+    const started = now()
+    const fields: Record<string, string | number | undefined> = { source: source.name }
+    try {
+      const settings = options.settings ?? refuseDisabled(source.name)
+      const rawBody = await c.req.text()
+      const delivery = await source.receive({ rawBody, headers: c.req.raw.headers, now: now() }, settings)
+      Object.assign(fields, { eventId: delivery.eventId, eventType: delivery.eventType })
+      const result = await processDelivery(delivery, options.pipeline(c))
+      Object.assign(fields, { outcome: result.outcome, reason: result.reason, email: result.email })
+      if (result.retryAfterSeconds) c.header('Retry-After', String(result.retryAfterSeconds))
+      return c.json(answer(delivery.eventId, result), STATUS_BY_OUTCOME[result.outcome])
+    } catch (error) {
+      Object.assign(fields, error instanceof BridgeError
+        ? { outcome: 'error', error: error.code, status: error.status }
+        : { outcome: 'error', error: 'internal', status: 500 })
+      throw error
+    } finally {
+      log({ ...fields, durationMs: now() - started })
+    }
+  }
+}
+
+function refuseDisabled(name: SourceName): never {
+  throw new NotConfiguredError('source_disabled', `${name} webhooks are disabled: set ${SOURCE_SECRET_VARIABLES[name]} to enable them`)
+}
+
+function answer(eventId: string, result: DeliveryResult) {
+  return { outcome: result.outcome, eventId, ...(result.reason ? { reason: result.reason } : {}) }
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest'
+import { maskEmail, normaliseEmail, personId } from '../../src/core/email.ts'
+
+describe('normaliseEmail', () => {
+  it('trims and lower-cases an address', () => {
+    expect(normaliseEmail('  Ann.Buyer@Example.COM ')).toBe('ann.buyer@example.com')
+  })
+
+  it.each([
+    ['', 'empty'],
+    ['ann', 'no @'],
+    ['ann@', 'no domain'],
+    ['@example.com', 'no local part'],
+    ['ann@example', 'no dot in the domain'],
+    ['ann smith@example.com', 'a space'],
+    ['ann@@example.com', 'two @'],
+    ['ann@example..com', 'an empty label'],
+    ['<ann@example.com>', 'angle brackets'],
+  ])('rejects %j (%s)', (input) => {
+    expect(normaliseEmail(input)).toBeNull()
+  })
+
+  it('rejects what is not a string', () => {
+    expect(normaliseEmail(null)).toBeNull()
+    expect(normaliseEmail(42)).toBeNull()
+    expect(normaliseEmail({ email: 'ann@example.com' })).toBeNull()
+  })
+
+  it('accepts plus tags and subdomains', () => {
+    expect(normaliseEmail('ann+pro@mail.example.co.uk')).toBe('ann+pro@mail.example.co.uk')
+  })
+})
+
+describe('maskEmail', () => {
+  it('keeps the first letter and the domain only', () => {
+    expect(maskEmail('jane@example.com')).toBe('j***@example.com')
+  })
+})
+
+describe('personId', () => {
+  it('is stable for one key and differs between keys', () => {
+    expect(personId('ann@example.com', 'k1')).toBe(personId('ann@example.com', 'k1'))
+    expect(personId('ann@example.com', 'k1')).not.toBe(personId('ann@example.com', 'k2'))
+  })
+
+  it('does not contain the address', () => {
+    expect(personId('ann@example.com', 'k1')).toMatch(/^[0-9a-f]{64}$/)
+  })
+})
