@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Hono } from 'hono'
+import { createApp, type AppDeps } from '../../src/app.ts'
+import { loadConfig, type Env } from '../../src/core/config.ts'
+import type { LogFields } from '../../src/core/log.ts'
+import type { KeyValueStore } from '../../src/core/store.ts'
+import { serveIdentitySandbox, type ServedIdentitySandbox } from '../../src/sandbox/serve.ts'
+import { openSqliteStore } from '../../src/stores/sqlite-store.ts'
+import { githubSecret, stripeSecret } from './signing.ts'
+
+export interface TestBridge {
+  app: Hono
+  identity: ServedIdentitySandbox
+  store: KeyValueStore
+  /** The local store's folder. */
+  dataDir: string
+  secrets: { stripe: string; github: string }
+  logs: LogFields[]
+  /** Invites the identity server really sent, by address. */
+  invitesTo(email: string): number
+  close(): Promise<void>
+}
+
+/**
+ * The bridge as tests see it: the real app (called with app.request), a real
+ * GoTrue-contract identity server on 127.0.0.1, and the real local store in a
+ * temp folder. `env` overrides or removes (undefined) any setting.
+ */
+export async function startTestBridge(options: { env?: Env; deps?: (identity: ServedIdentitySandbox) => Promise<Partial<AppDeps>> } = {}): Promise<TestBridge> {
+  const dir = await mkdtemp(join(tmpdir(), 'invite-bridge-test-'))
+  const jwtSecret = randomBytes(32).toString('hex')
+  const identity = await serveIdentitySandbox({ jwtSecret, siteUrl: 'http://localhost:8888' })
+  const secrets = { stripe: stripeSecret(), github: githubSecret() }
+  const env: Env = {
+    STRIPE_WEBHOOK_SECRET: secrets.stripe,
+    GITHUB_WEBHOOK_SECRET: secrets.github,
+    IDENTITY_URL: identity.url,
+    IDENTITY_JWT_SECRET: jwtSecret,
+    IDENTITY_TIMEOUT_MS: '1500',
+    ...options.env,
+  }
+  const store = openSqliteStore({ dir })
+  const logs: LogFields[] = []
+  const app = createApp({ config: loadConfig(env), store, log: (fields) => logs.push(fields), ...(await options.deps?.(identity)) })
+  return {
+    app,
+    identity,
+    store,
+    dataDir: dir,
+    secrets,
+    logs,
+    invitesTo: (email) => identity.sandbox.invites.filter((invite) => invite.email.toLowerCase() === email.toLowerCase()).length,
+    async close() {
+      await identity.close()
+      await store.close?.()
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}

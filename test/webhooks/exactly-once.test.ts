@@ -1,0 +1,95 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { eventKey } from '../../src/core/pipeline.ts'
+import { stripeEvent } from '../helpers/fixtures.ts'
+import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
+import { stripeRequest } from '../helpers/signing.ts'
+
+let bridge: TestBridge
+beforeEach(async () => {
+  bridge = await startTestBridge()
+})
+afterEach(async () => {
+  await bridge.close()
+})
+
+async function deliver(event: unknown) {
+  const response = await bridge.app.request('/webhooks/stripe', await stripeRequest(event, bridge.secrets.stripe))
+  return { status: response.status, outcome: ((await response.json()) as { outcome?: string }).outcome, retryAfter: response.headers.get('retry-after') }
+}
+
+/** Delivers like Stripe: anything not 2xx comes back later. */
+async function deliverUntilAccepted(event: unknown, attempts = 20) {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const result = await deliver(event)
+    if (result.status < 300) return result
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error('never accepted')
+}
+
+describe('exactly one invite per person', () => {
+  it('turns 12 simultaneous deliveries of one event into one invite', async () => {
+    const event = stripeEvent('checkout.session.completed')
+    const results = await Promise.all(Array.from({ length: 12 }, () => deliver(event)))
+
+    expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
+    expect(results.filter((result) => result.outcome === 'invited')).toHaveLength(1)
+    // The rest either saw it finished (200 duplicate) or still running (409, retry later).
+    for (const result of results.filter((result) => result.outcome !== 'invited')) {
+      expect([200, 409]).toContain(result.status)
+      expect(['duplicate', 'in_progress']).toContain(result.outcome)
+    }
+    expect(results.filter((r) => r.status === 409).every((r) => Number(r.retryAfter) >= 1)).toBe(true)
+  })
+
+  it('answers a later redelivery with 200 duplicate', async () => {
+    const event = stripeEvent('checkout.session.completed')
+    expect((await deliver(event)).outcome).toBe('invited')
+    expect(await deliver(event)).toMatchObject({ status: 200, outcome: 'duplicate' })
+    expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
+  })
+
+  it('invites once for a checkout and its first invoice, whatever the case of the address', async () => {
+    expect((await deliver(stripeEvent('checkout.session.completed'))).outcome).toBe('invited')
+    const invoice = stripeEvent('invoice.paid', { object: { customer_email: 'ANN.BUYER@example.com' } })
+    expect(await deliver(invoice)).toMatchObject({ status: 200, outcome: 'duplicate' })
+    expect(bridge.identity.sandbox.invites).toHaveLength(1)
+  })
+
+  it('invites once when the checkout and the invoice arrive at the same moment, once both are retried to success', async () => {
+    const checkout = stripeEvent('checkout.session.completed')
+    const invoice = stripeEvent('invoice.paid')
+    const storm = [checkout, invoice, checkout, invoice, checkout, invoice]
+    const results = await Promise.all(storm.map((event) => deliverUntilAccepted(event)))
+
+    expect(results.every((result) => result.status === 200)).toBe(true)
+    expect(results.filter((result) => result.outcome === 'invited')).toHaveLength(1)
+    expect(bridge.identity.sandbox.invites).toHaveLength(1)
+  })
+
+  it('takes over an attempt that crashed once its lease has run out', async () => {
+    const event = stripeEvent('invoice.paid')
+    // What a process killed mid-delivery leaves behind: a pending claim whose lease expired.
+    await bridge.store.create(eventKey({ source: 'stripe', eventId: event.id }), { state: 'pending', leaseUntil: Date.now() - 1 })
+    expect(await deliver(event)).toMatchObject({ status: 200, outcome: 'invited' })
+    expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
+  })
+
+  it('answers 409 while another attempt still holds a live lease', async () => {
+    const event = stripeEvent('invoice.paid')
+    await bridge.store.create(eventKey({ source: 'stripe', eventId: event.id }), { state: 'pending', leaseUntil: Date.now() + 30_000 })
+    const result = await deliver(event)
+    expect(result).toMatchObject({ status: 409, outcome: 'in_progress' })
+    expect(Number(result.retryAfter)).toBeGreaterThanOrEqual(29)
+    expect(bridge.identity.sandbox.invites).toHaveLength(0)
+  })
+
+  it('keeps no plaintext address anywhere in the store, only a keyed hash', async () => {
+    await deliver(stripeEvent('checkout.session.completed'))
+    const { readdir, readFile } = await import('node:fs/promises')
+    const files = await readdir(bridge.dataDir)
+    const bytes = (await Promise.all(files.map((file) => readFile(`${bridge.dataDir}/${file}`)))).map((b) => b.toString('latin1')).join('')
+    expect(bytes).toMatch(/person\/[0-9a-f]{64}/)
+    expect(bytes.toLowerCase()).not.toContain('ann.buyer')
+  })
+})

@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Fault } from '../../src/sandbox/identity-sandbox.ts'
+import { stripeEvent } from '../helpers/fixtures.ts'
+import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
+import { stripeRequest } from '../helpers/signing.ts'
+
+let bridge: TestBridge
+beforeEach(async () => {
+  // The bridge gives identity 1.5 s (IDENTITY_TIMEOUT_MS in the test bridge).
+  bridge = await startTestBridge()
+})
+afterEach(async () => {
+  await bridge.close()
+})
+
+async function deliver(event: unknown) {
+  const response = await bridge.app.request('/webhooks/stripe', await stripeRequest(event, bridge.secrets.stripe))
+  const body = (await response.json()) as { outcome?: string; error?: { code: string; message: string } }
+  return { status: response.status, body, retryAfter: response.headers.get('retry-after') }
+}
+
+describe('when identity fails, the delivery fails so the provider retries, and the retry invites once', () => {
+  it.each<[string, Fault, number, string]>([
+    ['a 500', { kind: 'status', status: 500, times: 1 }, 502, 'identity_failed'],
+    ['a 503', { kind: 'status', status: 503, times: 1 }, 502, 'identity_failed'],
+    ['a dropped connection', { kind: 'drop', times: 1 }, 502, 'identity_unreachable'],
+  ])('%s', async (_name, fault, status, code) => {
+    const event = stripeEvent('checkout.session.completed')
+    bridge.identity.sandbox.faults.set(fault)
+
+    const failed = await deliver(event)
+    expect(failed.status).toBe(status)
+    expect(failed.body.error?.code).toBe(code)
+    expect(bridge.identity.sandbox.invites).toHaveLength(0)
+
+    expect(await deliver(event)).toMatchObject({ status: 200, body: { outcome: 'invited' } })
+    expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
+  })
+
+  it('a 429 passes its Retry-After on to the provider', async () => {
+    const event = stripeEvent('invoice.paid')
+    bridge.identity.sandbox.faults.set({ kind: 'status', status: 429, retryAfter: 7, times: 1 })
+    expect(await deliver(event)).toMatchObject({ status: 503, retryAfter: '7', body: { error: { code: 'identity_rate_limited' } } })
+    expect((await deliver(event)).body.outcome).toBe('invited')
+    expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
+  })
+
+  it('a timeout, even when identity finished the invite after we gave up', async () => {
+    const event = stripeEvent('invoice.paid')
+    bridge.identity.sandbox.faults.set({ kind: 'slow', delayMs: 2500, times: 1 })
+    const started = Date.now()
+    expect(await deliver(event)).toMatchObject({ status: 503, body: { error: { code: 'identity_timeout' } } })
+    expect(Date.now() - started).toBeLessThan(2400)
+
+    // Let the slow invite land, then retry: identity says "already registered", which is success.
+    await new Promise((resolve) => setTimeout(resolve, 1200))
+    expect((await deliver(event)).body.outcome).toBe('already_registered')
+    expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
+  })
+
+  it('an answer lost after identity saved the user', async () => {
+    const event = stripeEvent('invoice.paid')
+    bridge.identity.sandbox.faults.set({ kind: 'commit-then-fail', times: 1 })
+    expect((await deliver(event)).status).toBe(502)
+    expect((await deliver(event)).body.outcome).toBe('already_registered')
+    expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
+  })
+
+  it('a second event for the same person waits for the first to succeed rather than being lost', async () => {
+    bridge.identity.sandbox.faults.set({ kind: 'status', status: 500, times: 1 })
+    expect((await deliver(stripeEvent('checkout.session.completed'))).status).toBe(502)
+    // The failed attempt released the person: the invoice now invites.
+    expect((await deliver(stripeEvent('invoice.paid'))).body.outcome).toBe('invited')
+    expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
+  })
+})
+
+describe('when identity rejects the admin credential', () => {
+  it('answers 503 naming the setting to check, and invites nobody', async () => {
+    const misconfigured = await startTestBridge({ env: { IDENTITY_JWT_SECRET: randomBytes(32).toString('hex') } })
+    try {
+      const response = await misconfigured.app.request('/webhooks/stripe', await stripeRequest(stripeEvent('invoice.paid'), misconfigured.secrets.stripe))
+      expect(response.status).toBe(503)
+      const body = (await response.json()) as { error: { code: string; message: string } }
+      expect(body.error.code).toBe('identity_auth_failed')
+      expect(body.error.message).toContain('IDENTITY_ADMIN_TOKEN')
+      expect(misconfigured.identity.sandbox.invites).toHaveLength(0)
+    } finally {
+      await misconfigured.close()
+    }
+  })
+
+})
+
+describe('where the admin credential comes from', () => {
+  it("uses the URL and token Netlify's runtime hands the function when nothing is configured", async () => {
+    const onNetlify = await startTestBridge({
+      env: { IDENTITY_URL: undefined, IDENTITY_JWT_SECRET: undefined },
+      deps: async (identity) => {
+        const token = await identity.sandbox.adminToken(60)
+        return { runtimeIdentity: () => ({ url: identity.url, token }) }
+      },
+    })
+    try {
+      const response = await onNetlify.app.request('/webhooks/stripe', await stripeRequest(stripeEvent('invoice.paid'), onNetlify.secrets.stripe))
+      expect(await response.json()).toMatchObject({ outcome: 'invited' })
+      expect(onNetlify.invitesTo('ann.buyer@example.com')).toBe(1)
+    } finally {
+      await onNetlify.close()
+    }
+  })
+
+  it("prefers explicit settings to the runtime's tokenless guess (netlify dev)", async () => {
+    const local = await startTestBridge({
+      deps: async () => ({ runtimeIdentity: () => ({ url: 'http://127.0.0.1:9/.netlify/identity' }) }),
+    })
+    try {
+      const response = await local.app.request('/webhooks/stripe', await stripeRequest(stripeEvent('invoice.paid'), local.secrets.stripe))
+      expect(await response.json()).toMatchObject({ outcome: 'invited' })
+    } finally {
+      await local.close()
+    }
+  })
+})
