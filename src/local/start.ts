@@ -1,0 +1,133 @@
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join, relative, resolve } from 'node:path'
+import { serve } from '@hono/node-server'
+import { Hono } from 'hono'
+import { createApp } from '../app.ts'
+import { loadConfig, maskSecret, type BridgeConfig, type Env } from '../core/config.ts'
+import { maskEmail } from '../core/email.ts'
+import { jsonLineLogger } from '../core/log.ts'
+import { createIdentitySandbox } from '../sandbox/identity-sandbox.ts'
+import { openSqliteStore } from '../stores/sqlite-store.ts'
+import { devSecretsPath, loadOrCreateDevSecrets } from './dev-secrets.ts'
+import { serveStaticPage } from './static-page.ts'
+
+export interface LocalServer {
+  url: string
+  port: number
+  /** What `npm start` prints: enabled sources, where identity points, token masked. */
+  banner: string[]
+  close(): Promise<void>
+}
+
+export interface LocalServerOptions {
+  env: Env
+  /** Where sandbox invite links and banner lines go (default: stdout). */
+  print?: (line: string) => void
+}
+
+/**
+ * The bridge on plain Node, as `npm start` runs it. Off production it fills
+ * what is missing so a newcomer needs no setup: development webhook secrets
+ * kept under BRIDGE_DATA_DIR, and an identity sandbox at /.netlify/identity
+ * when IDENTITY_URL is not set. Production invents nothing.
+ */
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const { env } = options
+  const print = options.print ?? ((line: string) => console.log(line))
+  const production = env.NODE_ENV === 'production'
+  const dataDir = resolve(env.BRIDGE_DATA_DIR?.trim() || '.data')
+  const port = Number(env.PORT?.trim() || 8888)
+  const hostname = env.HOST?.trim() || '127.0.0.1'
+  const useSandbox = !production && !env.IDENTITY_URL?.trim()
+
+  const dev = production ? null : loadOrCreateDevSecrets(dataDir)
+  const generated = {
+    stripe: Boolean(dev && !env.STRIPE_WEBHOOK_SECRET?.trim()),
+    github: Boolean(dev && !env.GITHUB_WEBHOOK_SECRET?.trim()),
+  }
+  const config = loadConfig({
+    ...env,
+    ...(generated.stripe && dev ? { STRIPE_WEBHOOK_SECRET: dev.stripeWebhookSecret } : {}),
+    ...(generated.github && dev ? { GITHUB_WEBHOOK_SECRET: dev.githubWebhookSecret } : {}),
+  })
+
+  const root = new Hono()
+  const { server, address } = await listen(root, hostname, port)
+  const url = `http://${hostname === '0.0.0.0' || hostname === '::' ? 'localhost' : hostname === '127.0.0.1' ? 'localhost' : hostname}:${address.port}`
+
+  if (useSandbox && dev) {
+    const sandbox = createIdentitySandbox({
+      jwtSecret: dev.identityJwtSecret,
+      siteUrl: env.SANDBOX_SITE_URL?.trim() || url,
+      dataFile: join(dataDir, 'identity-users.json'),
+      onInvite: (invite) => print(`[identity sandbox] invite sent to ${maskEmail(invite.email)}: ${invite.link}`),
+    })
+    root.route('/.netlify/identity', sandbox.app)
+    // The bridge reaches the sandbox over loopback HTTP, exactly as it would reach Netlify.
+    config.identity = { ...config.identity, url: `http://127.0.0.1:${address.port}/.netlify/identity`, jwtSecret: dev.identityJwtSecret, adminToken: undefined }
+  }
+  const store = openSqliteStore({ dir: dataDir })
+  root.route('/', createApp({ config, store, log: jsonLineLogger }))
+  root.get('/', serveStaticPage(new URL('../../public/index.html', import.meta.url)))
+  root.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404))
+
+  const banner = describe({ config, url, dataDir, production, useSandbox, generated })
+  return {
+    url,
+    port: address.port,
+    banner,
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => {
+          void store.close?.()
+          done()
+        })
+        server.closeAllConnections()
+      }),
+  }
+}
+
+async function listen(app: Hono, hostname: string, port: number) {
+  return new Promise<{ server: Server; address: AddressInfo }>((resolveListen, reject) => {
+    const server = serve({ fetch: (request, env) => app.fetch(request, env), hostname, port }, (address) =>
+      resolveListen({ server, address }),
+    ) as Server
+    server.once('error', reject)
+  })
+}
+
+function describe(facts: {
+  config: BridgeConfig
+  url: string
+  dataDir: string
+  production: boolean
+  useSandbox: boolean
+  generated: { stripe: boolean; github: boolean }
+}): string[] {
+  const { config, url, dataDir, generated } = facts
+  const where = shortPath(dataDir)
+  const secretsFile = shortPath(devSecretsPath(dataDir))
+  const source = (name: 'stripe' | 'github', enabled: boolean, variable: string) =>
+    !enabled
+      ? `  ${name}: disabled (set ${variable})`
+      : `  ${name}: ${url}/webhooks/${name}${generated[name] ? ` (development secret in ${secretsFile})` : ''}`
+  const identity = facts.useSandbox
+    ? `  identity: SANDBOX at ${url}/.netlify/identity (development only, users in ${where}/identity-users.json; set IDENTITY_URL for a real one)`
+    : config.identity.url
+      ? `  identity: ${config.identity.url} (${config.identity.adminToken ? `token ${maskSecret(config.identity.adminToken)}` : config.identity.jwtSecret ? `JWT secret ${maskSecret(config.identity.jwtSecret)}` : 'NO admin credential: set IDENTITY_ADMIN_TOKEN or IDENTITY_JWT_SECRET'})`
+      : '  identity: NOT CONFIGURED: deliveries that invite answer 503 until IDENTITY_URL and IDENTITY_ADMIN_TOKEN (or IDENTITY_JWT_SECRET) are set'
+  return [
+    `invite-bridge listening on ${url}${facts.production ? '' : ' (local mode)'}`,
+    source('stripe', config.stripe !== null, 'STRIPE_WEBHOOK_SECRET'),
+    source('github', config.github !== null, 'GITHUB_WEBHOOK_SECRET'),
+    identity,
+    `  store: ${where}/invite-bridge.sqlite`,
+  ]
+}
+
+/** A path as the person who started the server would type it. */
+function shortPath(path: string): string {
+  const fromHere = relative(process.cwd(), path)
+  return fromHere === '' ? '.' : fromHere.startsWith('..') ? path : fromHere
+}
