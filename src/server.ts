@@ -3,7 +3,7 @@ import { startLocalServer } from './local/start.ts'
 // `npm start`: the same app as the Netlify function, served by Node.
 try {
   const server = await startLocalServer({ env: process.env })
-  for (const line of server.banner) console.log(line)
+  console.log(server.banner.join('\n'))
   const stop = () => void server.close().then(() => process.exit(0))
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)

@@ -27,7 +27,8 @@ export async function startNpmServer(env: Record<string, string | undefined>): P
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`npm start did not come up:\n${output}`)), 15_000)
     child.stdout!.on('data', () => {
-      const match = /listening on (http:\/\/\S+)/.exec(output)
+      // The banner ends with the store line: wait for all of it.
+      const match = /listening on (http:\/\/\S+)[\s\S]*store: /.exec(output)
       if (match) {
         clearTimeout(timer)
         resolve(match[1]!)
