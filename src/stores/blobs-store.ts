@@ -1,0 +1,75 @@
+import { getStore, type GetStoreOptions, type Store } from '@netlify/blobs'
+
+import { BridgeError, UpstreamError } from '../core/errors.ts'
+import type { CreateResult, KeyValueStore, ReplaceResult, StoredRecord } from '../core/store.ts'
+
+/** Store options minus `consistency`: exactly-once needs strong reads, so it is not a choice. */
+export type NetlifyBlobsStoreOptions = { name?: string } & Omit<GetStoreOptions, 'name' | 'consistency'>
+
+export function openNetlifyBlobsStore(options: NetlifyBlobsStoreOptions = {}): KeyValueStore {
+  return createBlobsStore(getStore({ ...options, name: options.name ?? 'invite-bridge', consistency: 'strong' }))
+}
+
+/**
+ * KeyValueStore over Netlify Blobs, whose `onlyIfNew` / `onlyIfMatch` writes
+ * are atomic on the hosted service.
+ */
+export function createBlobsStore(store: Store): KeyValueStore {
+  return {
+    async get<T>(key: string): Promise<StoredRecord<T> | null> {
+      const found = await call('read', key, () => store.getWithMetadata(key, { type: 'json', consistency: 'strong' }))
+      if (!found) return null
+      if (found.etag) return { value: found.data as T, etag: found.etag }
+      return getWithListedEtag<T>(store, key)
+    },
+    async create<T>(key: string, value: T): Promise<CreateResult> {
+      const result = await call('create', key, () => store.setJSON(key, value, { onlyIfNew: true }))
+      if (!result.modified) return { created: false }
+      return { created: true, etag: writtenEtag('create', key, result.etag) }
+    },
+    async replace<T>(key: string, value: T, etag: string): Promise<ReplaceResult> {
+      // The client drops an empty onlyIfMatch and would write unconditionally.
+      if (!etag) return { replaced: false }
+      const result = await call('replace', key, () => store.setJSON(key, value, { onlyIfMatch: etag }))
+      if (!result.modified) return { replaced: false }
+      return { replaced: true, etag: writtenEtag('replace', key, result.etag) }
+    },
+  }
+}
+
+/**
+ * The client reports any conditional write that is not a 412 as
+ * `{ modified: true, etag }`, including a 401, 403 or 5xx where the etag is
+ * empty. Without an etag nothing proves the write happened, and calling it
+ * "not created" would read as "someone else holds this key": so it is an outage.
+ */
+function writtenEtag(operation: string, key: string, etag: string | undefined): string {
+  if (etag) return etag
+  throw new UpstreamError(503, 'store_unavailable', `Netlify Blobs answered the ${operation} of "${key}" without an ETag; the write may not have happened`)
+}
+
+/**
+ * The hosted service sends an ETag with every read; the local BlobsServer
+ * (netlify dev, tests) sends none, but lists entries with their ETags. The
+ * ETag is read before the value, so a write landing in between leaves us with
+ * a stale ETag (the next replace fails and the caller re-reads), never with
+ * a stale value under a current ETag.
+ */
+async function getWithListedEtag<T>(store: Store, key: string): Promise<StoredRecord<T> | null> {
+  const { blobs } = await call('list', key, () => store.list({ prefix: key }))
+  const etag = blobs.find((blob) => blob.key === key)?.etag
+  const found = await call('read', key, () => store.getWithMetadata(key, { type: 'json', consistency: 'strong' }))
+  if (!found) return null
+  if (!etag) throw new UpstreamError(503, 'store_unavailable', `Netlify Blobs returned "${key}" without an ETag`)
+  return { value: found.data as T, etag }
+}
+
+/** Every failure to reach Blobs (bad token, 5xx after the client's retries, network) means "try again later". */
+async function call<R>(operation: string, key: string, run: () => Promise<R>): Promise<R> {
+  try {
+    return await run()
+  } catch (error) {
+    if (error instanceof BridgeError) throw error
+    throw new UpstreamError(503, 'store_unavailable', `Netlify Blobs could not ${operation} "${key}"`, { cause: error })
+  }
+}

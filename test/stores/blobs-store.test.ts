@@ -1,0 +1,93 @@
+import type { Store } from '@netlify/blobs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { createBlobsStore, openNetlifyBlobsStore } from '../../src/stores/blobs-store.ts'
+import { runStoreContract } from './contract.ts'
+import { startLocalBlobsServer, type LocalBlobsServer } from './local-blobs-server.ts'
+
+/*
+ * Race-freedom is NOT proven here. BlobsServer checks If-None-Match / If-Match
+ * and then writes the file in separate steps, so concurrent conditional writes
+ * can all succeed (10 parallel onlyIfNew creates of one key: nearly all report
+ * modified:true). The hosted service makes them atomic, per Netlify's docs.
+ * These tests prove createBlobsStore speaks the Blobs API correctly; that the
+ * create/replace contract is enough to stay race-free is proven on the SQLite
+ * store, by real processes, in sqlite-processes.test.ts.
+ */
+let server: LocalBlobsServer
+let stores = 0
+
+beforeAll(async () => {
+  server = await startLocalBlobsServer()
+})
+
+afterAll(async () => {
+  await server?.stop()
+})
+
+for (const mode of ['api', 'edge'] as const) {
+  describe(`createBlobsStore: contract against BlobsServer (${mode} URL)`, () => {
+    runStoreContract(() => createBlobsStore(server.store(`contract-${mode}-${stores++}`, mode)))
+  })
+}
+
+describe('openNetlifyBlobsStore', () => {
+  it('opens the named store with the given site, token and URL', async () => {
+    const store = openNetlifyBlobsStore({ name: 'opened', ...server.options('api') })
+    await store.create('person/a@example.com', { v: 1 })
+    expect((await createBlobsStore(server.store('opened', 'api')).get('person/a@example.com'))?.value).toEqual({ v: 1 })
+  })
+
+  it('always reads with strong consistency (an edge URL alone cannot, so it fails)', async () => {
+    const { edgeURL, siteID, token } = server.options('edge')
+    const store = openNetlifyBlobsStore({ siteID, token, edgeURL })
+    await expect(store.get('k')).rejects.toMatchObject({ status: 503, cause: { name: 'BlobsConsistencyError' } })
+  })
+})
+
+describe('createBlobsStore against BlobsServer failing a write', () => {
+  it('create throws a 503 when the server answers 500 (the client reports { modified: true, etag: "" })', async () => {
+    // BlobsServer keeps keys as files, so a key below an existing key cannot
+    // be written: a real 500. Its client retries 5xx five times, 5 s apart
+    // (1 ms under NODE_ENV=test, which vitest sets).
+    const store = createBlobsStore(server.store('failing-write', 'edge'))
+    await store.create('event/stripe/evt_1', {})
+    await expect(store.create('event/stripe/evt_1/child', {})).rejects.toMatchObject({ status: 503, code: 'store_unavailable' })
+  })
+})
+
+/** A Store whose methods answer as given; anything else fails the test. */
+function fakeStore(methods: Partial<Record<'getWithMetadata' | 'setJSON' | 'list', (...args: unknown[]) => unknown>>): Store {
+  return methods as unknown as Store
+}
+
+describe('createBlobsStore against a failing service', () => {
+  // What @netlify/blobs returns for a conditional write answered 401/403/5xx.
+  const failedWrite = { setJSON: async () => ({ modified: true, etag: '' }) }
+
+  it('create throws a 503 when the write reports modified without an etag', async () => {
+    const store = createBlobsStore(fakeStore(failedWrite))
+    await expect(store.create('event/stripe/evt_1', {})).rejects.toMatchObject({ status: 503, code: 'store_unavailable' })
+  })
+
+  it('replace throws a 503 when the write reports modified without an etag', async () => {
+    const store = createBlobsStore(fakeStore(failedWrite))
+    await expect(store.replace('event/stripe/evt_1', {}, '"etag"')).rejects.toMatchObject({ status: 503 })
+  })
+
+  it('a thrown client error becomes a 503 that keeps its cause', async () => {
+    const cause = new Error('Netlify Blobs has generated an internal error (500 status code)')
+    const store = createBlobsStore(fakeStore({ getWithMetadata: async () => Promise.reject(cause) }))
+    await expect(store.get('k')).rejects.toMatchObject({ status: 503, code: 'store_unavailable', cause })
+  })
+
+  it('replace with an empty etag writes nothing (the client would drop the condition)', async () => {
+    const store = createBlobsStore(fakeStore({}))
+    expect(await store.replace('k', {}, '')).toEqual({ replaced: false })
+  })
+
+  it('get uses the etag of the read when the service sends one, without listing', async () => {
+    const store = createBlobsStore(fakeStore({ getWithMetadata: async () => ({ data: { v: 1 }, etag: '"e1"', metadata: {} }) }))
+    expect(await store.get('k')).toEqual({ value: { v: 1 }, etag: '"e1"' })
+  })
+})

@@ -1,0 +1,14 @@
+/**
+ * Writes records to a SQLite store as fast as it can and prints "ack <i>"
+ * only after create() has returned, until it is killed
+ * (see sqlite-processes.test.ts). argv: dir
+ */
+import { openSqliteStore } from '../../src/stores/sqlite-store.ts'
+
+const store = openSqliteStore({ dir: process.argv[2] ?? '', fileName: 'durable.sqlite' })
+
+for (let i = 0; ; i++) {
+  const result = await store.create(`durable/${i}`, { i })
+  if (!result.created) throw new Error(`durable/${i} already existed`)
+  process.stdout.write(`ack ${i}\n`)
+}
