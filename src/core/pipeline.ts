@@ -1,5 +1,5 @@
-import { tryClaim, type Claim } from './claims.ts'
-import type { Delivery, DeliveryResult, Recipient } from './delivery.ts'
+import { tryClaim } from './claims.ts'
+import type { Delivery, DeliveryResult, Outcome, Recipient } from './delivery.ts'
 import { maskEmail, normaliseEmail, personId } from './email.ts'
 import type { IdentityClient } from './identity.ts'
 import type { KeyValueStore } from './store.ts'
@@ -41,10 +41,14 @@ export async function processDelivery(delivery: Delivery, deps: PipelineDeps): P
 
   const event = await tryClaim(eventKey(delivery), claimOptions)
   if (event.kind === 'done') return { outcome: 'duplicate', reason: `event already handled (${event.outcome})` }
-  if (event.kind === 'busy') return inProgress('this event is being handled by another attempt', event.retryAfterSeconds)
+  if (event.kind === 'busy') {
+    return { outcome: 'in_progress', reason: 'this event is being handled by another attempt', retryAfterSeconds: event.retryAfterSeconds }
+  }
 
   try {
-    const result = await invitePerson(action.recipient, action.data, identity, deps, event.claim)
+    const result = await inviteRecipient(action.recipient, action.data, identity, deps)
+    if (result.outcome === 'in_progress') await event.claim.release()
+    else await event.claim.complete(result.outcome)
     return result
   } catch (error) {
     await event.claim.release().catch(() => {})
@@ -52,52 +56,54 @@ export async function processDelivery(delivery: Delivery, deps: PipelineDeps): P
   }
 }
 
-async function invitePerson(
+async function inviteRecipient(
   recipient: Recipient | null,
   data: Record<string, unknown> | undefined,
   identity: IdentityClient,
   deps: PipelineDeps,
-  eventClaim: Claim,
 ): Promise<DeliveryResult> {
   const person = await resolve(recipient, deps)
-  if (!person?.email) {
-    await eventClaim.complete('no_email')
-    return { outcome: 'no_email', reason: 'the event names nobody with a known email address' }
-  }
+  if (!person?.email) return { outcome: 'no_email', reason: 'the event names nobody with a known email address' }
   const email = normaliseEmail(person.email)
-  if (!email) {
-    await eventClaim.complete('rejected')
-    return { outcome: 'rejected', reason: 'the event carries an invalid email address' }
-  }
-  const masked = maskEmail(email)
+  if (!email) return { outcome: 'rejected', reason: 'the event carries an invalid email address' }
   const inviteData = person.name && !data?.full_name ? { full_name: person.name, ...data } : data
+  return inviteOnce(email, inviteData, identity, deps)
+}
 
+export type PersonOutcome = Extract<Outcome, 'invited' | 'already_registered' | 'duplicate' | 'in_progress' | 'rejected'>
+
+/**
+ * One invite per person, whoever asks (a webhook event or POST /invites): the
+ * person claim is keyed by a hash of the normalised address, taken before
+ * identity is called and marked done only after identity confirmed.
+ */
+export async function inviteOnce(
+  email: string,
+  data: Record<string, unknown> | undefined,
+  identity: IdentityClient,
+  deps: Pick<PipelineDeps, 'store' | 'hashKey' | 'now' | 'leaseMs'>,
+): Promise<DeliveryResult & { outcome: PersonOutcome }> {
+  const masked = maskEmail(email)
   const key = `person/${personId(email, await deps.hashKey())}`
-  const personClaim = await tryClaim(key, { store: deps.store, now: deps.now, leaseMs: deps.leaseMs })
-  if (personClaim.kind === 'done') {
-    await eventClaim.complete('duplicate')
-    return { outcome: 'duplicate', reason: `person already handled (${personClaim.outcome})`, email: masked }
-  }
-  if (personClaim.kind === 'busy') {
-    await eventClaim.release()
-    return { ...inProgress('this person is being invited by another event', personClaim.retryAfterSeconds), email: masked }
+  const person = await tryClaim(key, { store: deps.store, now: deps.now, leaseMs: deps.leaseMs })
+  if (person.kind === 'done') return { outcome: 'duplicate', reason: `person already handled (${person.outcome})`, email: masked }
+  if (person.kind === 'busy') {
+    return { outcome: 'in_progress', reason: 'this person is being invited by another request', retryAfterSeconds: person.retryAfterSeconds, email: masked }
   }
 
   let invite
   try {
-    invite = await identity.invite(email, inviteData)
+    invite = await identity.invite(email, data)
   } catch (error) {
-    await personClaim.claim.release().catch(() => {})
+    await person.claim.release().catch(() => {})
     throw error
   }
   if (invite.outcome === 'rejected') {
     // The address is unusable, not the person handled: leave the person open.
-    await personClaim.claim.release()
-    await eventClaim.complete('rejected')
+    await person.claim.release()
     return { outcome: 'rejected', reason: `identity refused the address: ${invite.reason}`, email: masked }
   }
-  await personClaim.claim.complete(invite.outcome)
-  await eventClaim.complete(invite.outcome)
+  await person.claim.complete(invite.outcome)
   return { outcome: invite.outcome, email: masked }
 }
 
@@ -105,8 +111,4 @@ async function resolve(recipient: Recipient | null, deps: PipelineDeps): Promise
   if (!recipient) return null
   if (recipient.kind === 'email') return { email: recipient.email }
   return deps.lookupGitHubUser(recipient.login)
-}
-
-function inProgress(reason: string, retryAfterSeconds: number): DeliveryResult {
-  return { outcome: 'in_progress', reason, retryAfterSeconds }
 }
