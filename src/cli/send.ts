@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { parseList, type Env } from '../core/config.ts'
+import { readDevSecrets } from '../local/dev-secrets.ts'
+import { buildDelivery, SENDABLE_EVENTS, type BuiltDelivery, type SendSource } from './payloads.ts'
+import { signDelivery } from './signing.ts'
+import { UsageError, positiveInt, type CommandIO } from './usage.ts'
+
+export const SEND_HELP = `Usage: invite-bridge send <stripe|github> <event> [options]
+
+Builds a real-shaped webhook payload, signs it exactly as the provider would,
+posts it to the bridge, and prints the status and outcome of each delivery.
+
+Events:
+  stripe  ${SENDABLE_EVENTS.stripe.join(', ')}
+  github  ${SENDABLE_EVENTS.github.join(', ')}
+
+Options:
+  --email <address>     the buyer's or invitee's address
+  --name <name>         the buyer's name (Stripe), sent on as full_name
+  --login <login>       a GitHub login (member_added, or member_invited without --email)
+  --file <path>         send this JSON payload instead of a built one; for github,
+                        <event> is then the X-GitHub-Event name (e.g. organization)
+  --url <url>           the bridge (default: http://localhost:$PORT, PORT default 8888)
+  --secret <secret>     signing secret (default: $STRIPE_WEBHOOK_SECRET or
+                        $GITHUB_WEBHOOK_SECRET, else the development secret that
+                        npm start keeps in $BRIDGE_DATA_DIR/dev-secrets.json)
+  --repeat <n>          deliver the same event n times, as a provider's retries
+                        would (default 1)
+  --concurrency <n>     how many deliveries are in flight at once (default 1)
+  -h, --help            show this help
+
+Examples:
+  invite-bridge send stripe checkout.session.completed --email ann@example.com
+  invite-bridge send github organization.member_invited --email bob@example.com
+  invite-bridge send stripe invoice.paid --email ann@example.com --repeat 20 --concurrency 10
+
+Exit status: 0 when every delivery was accepted (2xx, or 409 "in progress"
+while a storm is being de-duplicated), 1 otherwise, 2 for bad arguments.`
+
+interface Answer {
+  status: number
+  text: string
+}
+
+export async function runSend(argv: string[], io: CommandIO, env: Env): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      email: { type: 'string' },
+      name: { type: 'string' },
+      login: { type: 'string' },
+      file: { type: 'string' },
+      url: { type: 'string' },
+      secret: { type: 'string' },
+      repeat: { type: 'string' },
+      concurrency: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.help) {
+    io.out(SEND_HELP)
+    return 0
+  }
+  const [sourceArg, event, ...extra] = positionals
+  if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`)
+  if (sourceArg !== 'stripe' && sourceArg !== 'github') throw new UsageError('the first argument must be stripe or github')
+  const source: SendSource = sourceArg
+  const repeat = positiveInt(values.repeat, '--repeat', 1)
+  const concurrency = positiveInt(values.concurrency, '--concurrency', 1)
+  const url = (values.url ?? `http://localhost:${env.PORT?.trim() || 8888}`).replace(/\/+$/, '')
+
+  const delivery = values.file ? fromFile(source, event, values.file) : built(source, event, values)
+  const secret = values.secret ?? parseList(env[source === 'stripe' ? 'STRIPE_WEBHOOK_SECRET' : 'GITHUB_WEBHOOK_SECRET'])[0] ?? devSecret(source, env)
+  // One signed request, sent `repeat` times: a redelivery has the same id (Stripe's event id, GitHub's delivery id).
+  const signed = await signDelivery(delivery, secret)
+
+  const answers: Answer[] = []
+  let next = 0
+  const worker = async () => {
+    while (next < repeat) {
+      const n = ++next
+      const answer = await post(`${url}${signed.path}`, signed.init)
+      answers.push(answer)
+      io.out(`#${n} ${answer.status} ${answer.text}`)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, repeat) }, worker))
+
+  if (repeat > 1) io.out(summary(answers))
+  return answers.every((answer) => (answer.status >= 200 && answer.status < 300) || answer.status === 409) ? 0 : 1
+}
+
+function built(source: SendSource, event: string | undefined, values: { email?: string; login?: string; name?: string }): BuiltDelivery {
+  if (!event) throw new UsageError(`name the ${source} event to send (${SENDABLE_EVENTS[source].join(', ')})`)
+  if (source === 'stripe' && event !== 'customer.subscription.deleted' && !values.email) {
+    throw new UsageError('--email is required for this Stripe event')
+  }
+  if (event === 'organization.member_invited' && !values.email && !values.login) throw new UsageError('--email or --login is required')
+  if (event === 'organization.member_added' && !values.login) throw new UsageError('--login is required for member_added (GitHub sends only the login)')
+  try {
+    return buildDelivery(source, event, values)
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+}
+
+function fromFile(source: SendSource, event: string | undefined, file: string): BuiltDelivery {
+  let payload: Record<string, any>
+  try {
+    payload = JSON.parse(readFileSync(resolve(file), 'utf8')) as Record<string, any>
+  } catch (error) {
+    throw new UsageError(`cannot read ${file} as JSON: ${(error as Error).message}`)
+  }
+  if (source === 'github' && !event) throw new UsageError('with --file, name the GitHub event (e.g. organization)')
+  return { source, eventName: event ?? String(payload.type ?? ''), payload }
+}
+
+function devSecret(source: SendSource, env: Env): string {
+  const dataDir = resolve(env.BRIDGE_DATA_DIR?.trim() || '.data')
+  const secrets = readDevSecrets(dataDir)
+  if (!secrets) {
+    throw new UsageError(`no signing secret: pass --secret, set ${source === 'stripe' ? 'STRIPE' : 'GITHUB'}_WEBHOOK_SECRET, or run npm start once (it creates ${dataDir}/dev-secrets.json)`)
+  }
+  return source === 'stripe' ? secrets.stripeWebhookSecret : secrets.githubWebhookSecret
+}
+
+async function post(url: string, init: RequestInit): Promise<Answer> {
+  try {
+    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) })
+    const body = (await response.json().catch(() => ({}))) as { outcome?: string; reason?: string; error?: { code: string; message: string } }
+    const text = body.outcome
+      ? `${body.outcome}${body.reason ? ` (${body.reason})` : ''}`
+      : body.error
+        ? `${body.error.code}: ${body.error.message}`
+        : response.statusText
+    return { status: response.status, text }
+  } catch (error) {
+    return { status: 0, text: `could not reach ${url}: ${(error as Error).message}` }
+  }
+}
+
+function summary(answers: Answer[]): string {
+  const counts = new Map<string, number>()
+  for (const answer of answers) {
+    const key = answer.text.split(' ')[0]!.replace(/:$/, '')
+    counts.set(key, (counts.get(key) ?? 0) + 1)
+  }
+  return `${answers.length} sent: ${[...counts].map(([key, count]) => `${count} ${key}`).join(', ')}`
+}
