@@ -1,0 +1,70 @@
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import { Hono, type Context } from 'hono'
+
+export interface StripeDoubleData {
+  /** Checkout Session id → its line items as `{ price, product }` ids. */
+  lineItems?: Record<string, Array<{ price: string; product: string; quantity?: number }>>
+  customers?: Record<string, { email: string | null; name?: string | null }>
+}
+
+/**
+ * Stripe's API for the two reads the bridge makes, on 127.0.0.1, in the shapes
+ * and errors of Stripe's API reference. It checks the secret key like Stripe does.
+ */
+export async function serveStripeApi(secretKey: string, data: StripeDoubleData) {
+  const requests: string[] = []
+  const app = new Hono()
+  const unauthorized = (c: Context) =>
+    c.json({ error: { message: 'Invalid API Key provided: sk_test_****', type: 'invalid_request_error' } }, 401)
+  const missing = (c: Context, kind: string, id: string) =>
+    c.json({ error: { code: 'resource_missing', message: `No such ${kind}: '${id}'`, param: 'id', type: 'invalid_request_error' } }, 404)
+
+  app.use(async (c, next) => {
+    requests.push(`${c.req.method} ${c.req.path}`)
+    if (c.req.header('authorization') !== `Bearer ${secretKey}`) return unauthorized(c)
+    await next()
+  })
+  app.get('/v1/checkout/sessions/:id/line_items', (c) => {
+    const id = c.req.param('id')
+    const items = data.lineItems?.[id]
+    if (!items) return missing(c, 'checkout.session', id)
+    return c.json({
+      object: 'list',
+      data: items.map((line, index) => ({
+        id: `li_${index}${id.slice(-8)}`,
+        object: 'item',
+        amount_discount: 0,
+        amount_subtotal: 1500,
+        amount_tax: 0,
+        amount_total: 1500,
+        currency: 'usd',
+        description: 'Plan',
+        price: { id: line.price, object: 'price', active: true, currency: 'usd', product: line.product, type: 'one_time', unit_amount: 1500 },
+        quantity: line.quantity ?? 1,
+      })),
+      has_more: false,
+      url: `/v1/checkout/sessions/${id}/line_items`,
+    })
+  })
+  app.get('/v1/customers/:id', (c) => {
+    const id = c.req.param('id')
+    const customer = data.customers?.[id]
+    if (!customer) return missing(c, 'customer', id)
+    return c.json({ id, object: 'customer', email: customer.email, name: customer.name ?? null, livemode: false, metadata: {} })
+  })
+
+  const { server, port } = await new Promise<{ server: Server; port: number }>((resolve) => {
+    const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) => resolve({ server, port: info.port })) as Server
+  })
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}
