@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { BridgeConfig } from './core/config.ts'
-import { BridgeError, PayloadTooLargeError } from './core/errors.ts'
+import { BridgeError, PayloadTooLargeError, UnauthorizedError } from './core/errors.ts'
 import { createGitHubDirectory } from './core/github-directory.ts'
 import { createGoTrueClient } from './core/gotrue-client.ts'
 import { hashKeyLoader } from './core/hash-key.ts'
@@ -11,6 +11,7 @@ import type { PipelineDeps } from './core/pipeline.ts'
 import type { KeyValueStore } from './core/store.ts'
 import { githubSource } from './handlers/github.ts'
 import { healthRoute } from './handlers/health.ts'
+import { invitesRoute } from './handlers/invites.ts'
 import { stripeSource } from './handlers/stripe.ts'
 import { webhookRoute } from './handlers/webhook-route.ts'
 
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/health', healthRoute(config))
   app.post('/webhooks/stripe', limit, webhookRoute({ source: stripeSource, settings: config.stripe, pipeline, log, now }))
   app.post('/webhooks/github', limit, webhookRoute({ source: githubSource, settings: config.github, pipeline, log, now }))
+  app.post('/invites', limit, invitesRoute({ settings: config.invites, pipeline, log, now }))
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404))
   app.onError((error, c) => errorResponse(error, c, log))
@@ -77,6 +79,7 @@ export function createApp(deps: AppDeps): Hono {
 export function errorResponse(error: unknown, c: Context, log: Logger): Response {
   if (error instanceof BridgeError) {
     if (error.retryAfter !== undefined) c.header('Retry-After', String(error.retryAfter))
+    if (error instanceof UnauthorizedError) c.header('WWW-Authenticate', error.challenge)
     return c.json({ error: { code: error.code, message: error.message } }, error.status)
   }
   // Most often the store failing: transient, so "retry me" is the honest answer.

@@ -36,5 +36,5 @@ export default async function inviteBridge(req: Request, context: Context): Prom
 }
 
 export const config: Config = {
-  path: ['/webhooks/stripe', '/webhooks/github', '/health'],
+  path: ['/webhooks/stripe', '/webhooks/github', '/invites', '/health'],
 }

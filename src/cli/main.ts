@@ -1,4 +1,5 @@
 import type { Env } from '../core/config.ts'
+import { INVITE_HELP, runInvite } from './invite.ts'
 import { runSend, SEND_HELP } from './send.ts'
 import { UsageError, type CommandIO } from './usage.ts'
 
@@ -7,12 +8,15 @@ export const MAIN_HELP = `Usage: invite-bridge <command> [options]
 Commands:
   send     sign and post a test webhook delivery to the bridge (like
            \`stripe trigger\`, offline)
+  invite   invite addresses (arguments or a CSV file) through the bridge's
+           POST /invites, each person once
 
 Run \`invite-bridge <command> --help\` for a command's options.
 The bridge itself runs with \`npm start\` (see README.md).`
 
 const COMMANDS: Record<string, { run: (argv: string[], io: CommandIO, env: Env) => Promise<number>; help: string }> = {
   send: { run: runSend, help: SEND_HELP },
+  invite: { run: runInvite, help: INVITE_HELP },
 }
 
 /** The CLI, as a function of its arguments: returns the exit status. */

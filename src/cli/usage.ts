@@ -2,6 +2,8 @@
 export interface CommandIO {
   out(line: string): void
   err(line: string): void
+  /** Present only when stderr is a terminal: redraws one status line in place; null clears it. */
+  progress?: (line: string | null) => void
 }
 
 /** Bad arguments: one line on stderr and exit status 2. */

@@ -71,3 +71,32 @@ export class UpstreamError extends BridgeError {
     super(status, code, message, options)
   }
 }
+
+/** 401: no credentials, or ones that prove nothing; `challenge` goes out as WWW-Authenticate. */
+export class UnauthorizedError extends BridgeError {
+  override readonly name = 'UnauthorizedError'
+  readonly challenge: string
+  constructor(message: string, options?: { invalidToken?: boolean }) {
+    super(401, 'unauthorized', message)
+    // RFC 6750: name the error only when a token was sent and failed.
+    this.challenge = options?.invalidToken ? 'Bearer realm="invite-bridge", error="invalid_token"' : 'Bearer realm="invite-bridge"'
+  }
+}
+
+/** 403: the caller is who they say, but may not do this. */
+export class ForbiddenError extends BridgeError {
+  override readonly name = 'ForbiddenError'
+  constructor(message: string) {
+    super(403, 'forbidden', message)
+  }
+}
+
+/** 413: more addresses in one request than INVITE_MAX_BATCH; nothing was invited. */
+export class BatchTooLargeError extends BridgeError {
+  override readonly name = 'BatchTooLargeError'
+  readonly max: number
+  constructor(count: number, max: number) {
+    super(413, 'batch_too_large', `${count} addresses in one request; the limit is ${max} (INVITE_MAX_BATCH): split the list`)
+    this.max = max
+  }
+}

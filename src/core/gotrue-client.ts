@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose'
 import { UpstreamError } from './errors.ts'
-import type { IdentityClient, IdentityCredential, IdentityTarget, InviteResult } from './identity.ts'
+import type { IdentityClient, IdentityCredential, IdentityTarget, IdentityUser, InviteResult } from './identity.ts'
 
 export interface GoTrueClientOptions {
   target: IdentityTarget
@@ -53,21 +53,24 @@ export function createGoTrueClient(options: GoTrueClientOptions): IdentityClient
   const now = options.now ?? Date.now
   const { url } = options.target
 
-  async function call(path: string, body: unknown): Promise<Response> {
-    const token = await bearer(options.target.credential, now())
+  async function send(path: string, init: RequestInit): Promise<Response> {
     try {
-      return await doFetch(`${url}${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(options.timeoutMs),
-      })
+      return await doFetch(`${url}${path}`, { ...init, signal: AbortSignal.timeout(options.timeoutMs) })
     } catch (error) {
       const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
       throw timedOut
         ? new UpstreamError(503, 'identity_timeout', `Identity server did not answer within ${options.timeoutMs} ms`, { cause: error })
         : new UpstreamError(502, 'identity_unreachable', 'Could not reach the identity server', { cause: error })
     }
+  }
+
+  async function call(path: string, body: unknown): Promise<Response> {
+    const token = await bearer(options.target.credential, now())
+    return send(path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
   }
 
   return {
@@ -90,6 +93,23 @@ export function createGoTrueClient(options: GoTrueClientOptions): IdentityClient
       }
       // 5xx, a failed hook, or anything unexpected: nothing was confirmed, so a retry is the safe answer.
       throw new UpstreamError(502, 'identity_failed', `Identity server answered ${status}${message ? ` (${message})` : ''}`, { retryAfter: retryAfterSeconds(response) })
+    },
+
+    async getUser(accessToken): Promise<IdentityUser | null> {
+      const response = await send('/user', { headers: { authorization: `Bearer ${accessToken}` } })
+      if (response.ok) {
+        const user = (await response.json().catch(() => null)) as IdentityUser | null
+        // A 200 without a user id is not an answer we can trust a permission to.
+        if (typeof user?.id !== 'string' || !user.id) throw new UpstreamError(502, 'identity_failed', 'Identity server answered GET /user without a user')
+        return user
+      }
+      await response.body?.cancel()
+      // 401 bad/expired token, 404 user deleted, 400 a token whose subject is not a user (the admin token): not a user.
+      if (response.status === 400 || response.status === 401 || response.status === 403 || response.status === 404) return null
+      if (response.status === 429) {
+        throw new UpstreamError(503, 'identity_rate_limited', 'Identity server is rate limiting requests', { retryAfter: retryAfterSeconds(response) })
+      }
+      throw new UpstreamError(502, 'identity_failed', `Identity server answered ${response.status} to GET /user`, { retryAfter: retryAfterSeconds(response) })
     },
   }
 }

@@ -13,10 +13,25 @@ export type InviteResult =
   /** The server refused the address itself; retrying will not help. */
   | { outcome: 'rejected'; reason: string }
 
+/** The part of GoTrue's user object the bridge reads. */
+export interface IdentityUser {
+  id: string
+  email: string
+  /** GoTrue's own top-level role; NOT where Netlify keeps site roles. */
+  role?: string
+  app_metadata?: Record<string, unknown> | null
+}
+
 export interface IdentityClient {
   /** Where invites go, for logs and the health route (no credentials). */
   readonly url: string
   invite(email: string, data?: Record<string, unknown>): Promise<InviteResult>
+  /**
+   * The user a site user's access token belongs to, asked of identity itself
+   * (`GET /user` with that token), or null when identity does not accept the
+   * token. Decoding the JWT locally would trust whatever it claims.
+   */
+  getUser(accessToken: string): Promise<IdentityUser | null>
 }
 
 export type IdentityCredential = { kind: 'token'; token: string } | { kind: 'jwt-secret'; secret: string }

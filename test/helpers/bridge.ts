@@ -18,6 +18,8 @@ export interface TestBridge {
   /** The local store's folder. */
   dataDir: string
   secrets: { stripe: string; github: string }
+  /** The identity instance's HS256 secret, for forging tokens it must refuse. */
+  jwtSecret: string
   logs: LogFields[]
   /** Invites the identity server really sent, by address. */
   invitesTo(email: string): number
@@ -51,6 +53,7 @@ export async function startTestBridge(options: { env?: Env; deps?: (identity: Se
     store,
     dataDir: dir,
     secrets,
+    jwtSecret,
     logs,
     invitesTo: (email) => identity.sandbox.invites.filter((invite) => invite.email.toLowerCase() === email.toLowerCase()).length,
     async close() {

@@ -1,0 +1,54 @@
+import { BadRequestError, BatchTooLargeError } from '../core/errors.ts'
+
+/** A POST /invites body, read and checked; the addresses are still as sent. */
+export interface InvitesRequest {
+  emails: string[]
+  /** Becomes each invited user's user_metadata. */
+  data: Record<string, unknown> | undefined
+}
+
+const FIELDS = new Set(['email', 'emails', 'data'])
+const EXAMPLE = '{"email": "ann@example.com"} or {"emails": ["ann@example.com", "bob@example.com"]}'
+
+/**
+ * Refuses the whole request (400/413) for anything malformed, before a single
+ * invite: a half-understood request must not invite half a list. Addresses
+ * that are strings but not addresses are judged one by one later.
+ */
+export function parseInvitesBody(text: string, maxBatch: number): InvitesRequest {
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    throw new BadRequestError(`The body is not JSON; send ${EXAMPLE}`, 'invalid_json')
+  }
+  if (!isObject(body)) throw new BadRequestError(`The body must be a JSON object: ${EXAMPLE}`)
+  // A typo ("emial") must not pass as "no addresses" or, worse, be ignored.
+  const unknown = Object.keys(body).find((key) => !FIELDS.has(key))
+  if (unknown !== undefined) throw new BadRequestError(`Unknown field "${unknown}": send "email" or "emails", and optionally "data"`)
+  if (body.email !== undefined && body.emails !== undefined) throw new BadRequestError('Send "email" or "emails", not both')
+
+  let emails: string[]
+  if (body.email !== undefined) {
+    if (typeof body.email !== 'string') throw new BadRequestError('"email" must be a string')
+    emails = [body.email]
+  } else if (body.emails !== undefined) {
+    if (!Array.isArray(body.emails) || !body.emails.every((email) => typeof email === 'string')) {
+      throw new BadRequestError('"emails" must be an array of strings')
+    }
+    if (body.emails.length === 0) throw new BadRequestError('"emails" is empty: nothing to invite')
+    emails = body.emails
+  } else {
+    throw new BadRequestError(`No addresses: send ${EXAMPLE}`)
+  }
+  if (emails.length > maxBatch) throw new BatchTooLargeError(emails.length, maxBatch)
+
+  if (body.data !== undefined && body.data !== null && !isObject(body.data)) {
+    throw new BadRequestError('"data" must be a JSON object (it becomes the user_metadata of each invited user)')
+  }
+  return { emails, data: isObject(body.data) ? body.data : undefined }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}

@@ -1,0 +1,82 @@
+import type { Context } from 'hono'
+import type { InvitesConfig } from '../core/config.ts'
+import { maskEmail } from '../core/email.ts'
+import { BridgeError } from '../core/errors.ts'
+import { hourlyCap } from '../core/hourly-cap.ts'
+import { assertMayInvite, callerLabel, identifyCaller } from '../core/invite-auth.ts'
+import { inviteBatch, isDone, summarise, type AddressResult } from '../core/invite-batch.ts'
+import type { LogFields, Logger } from '../core/log.ts'
+import type { PipelineDeps } from '../core/pipeline.ts'
+import { parseInvitesBody } from './invites-body.ts'
+
+export interface InvitesRouteOptions {
+  settings: InvitesConfig
+  pipeline: (c: Context) => PipelineDeps
+  log: Logger
+  now: () => number
+  /**
+   * No new address is started this long after the request began, so the
+   * answer (with the rest marked "send again") beats the function's time
+   * limit (10 s by default on Netlify) even when identity is slow.
+   */
+  startBudgetMs?: number
+  /** Invites in flight at once within one request. */
+  concurrency?: number
+}
+
+/**
+ * POST /invites: "invite these addresses", for callers who prove they may —
+ * an INVITE_API_KEYS key, or a site admin's Identity token. 200 when every
+ * address reached a final result; 207 when some are left to send again;
+ * 502 (identity failing) or 409 (others busy with them) when none are done.
+ */
+export function invitesRoute(options: InvitesRouteOptions) {
+  const { settings, log, now } = options
+  return async function handleInvites(c: Context) {
+    const started = now()
+    const fields: LogFields = { route: 'invites', caller: 'none' }
+    try {
+      const deps = options.pipeline(c)
+      const caller = await identifyCaller(c.req.header('authorization'), {
+        apiKeys: settings.apiKeys,
+        getUser: (token) => deps.identity().getUser(token),
+      })
+      fields.caller = callerLabel(caller)
+      assertMayInvite(caller, settings.adminRole)
+
+      const request = parseInvitesBody(await c.req.text(), settings.maxBatch)
+      const results = await inviteBatch({
+        ...request,
+        // Fails here, before any claim, when identity is not configured.
+        identity: deps.identity(),
+        deps,
+        cap: hourlyCap({ store: deps.store, limit: settings.hourlyLimit, now: deps.now }),
+        allowedDomains: settings.allowedDomains,
+        concurrency: options.concurrency ?? 4,
+        startBy: started + (options.startBudgetMs ?? 6000),
+      })
+      const summary = summarise(results)
+      const status = statusFor(results)
+      const only = results.length === 1 ? results[0] : undefined
+      Object.assign(fields, { status, ...summary, ...(only ? { email: maskEmail(only.email) } : {}) })
+      const retryAfter = Math.max(0, ...results.filter((r) => !isDone(r)).map((r) => r.retryAfterSeconds ?? 0))
+      if (retryAfter > 0) c.header('Retry-After', String(retryAfter))
+      return c.json({ results, summary }, status)
+    } catch (error) {
+      Object.assign(fields, error instanceof BridgeError
+        ? { outcome: 'error', error: error.code, status: error.status }
+        : { outcome: 'error', error: 'internal', status: 500 })
+      throw error
+    } finally {
+      log({ ...fields, durationMs: now() - started })
+    }
+  }
+}
+
+function statusFor(results: AddressResult[]): 200 | 207 | 409 | 502 {
+  const left = results.filter((result) => !isDone(result))
+  if (left.length === 0) return 200
+  if (left.length < results.length) return 207
+  // Nothing done: identity failing is the bridge's upstream failing; only "busy elsewhere" is a conflict.
+  return left.some((result) => result.outcome === 'failed') ? 502 : 409
+}

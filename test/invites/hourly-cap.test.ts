@@ -1,0 +1,77 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createApp } from '../../src/app.ts'
+import { loadConfig, type Env } from '../../src/core/config.ts'
+import { hourlyCap } from '../../src/core/hourly-cap.ts'
+import { openSqliteStore } from '../../src/stores/sqlite-store.ts'
+import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
+import { apiKey, postInvites } from '../helpers/invites.ts'
+
+let bridge: TestBridge
+let key: string
+let env: Env
+beforeEach(async () => {
+  key = apiKey()
+  env = { INVITE_API_KEYS: key, INVITE_HOURLY_LIMIT: '3' }
+  bridge = await startTestBridge({ env })
+})
+afterEach(async () => {
+  await bridge.close()
+})
+
+const addresses = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}@example.com`)
+
+/** Another function instance: its own app and store handle, the same store underneath. */
+function secondInstance(now?: () => number) {
+  const store = openSqliteStore({ dir: bridge.dataDir })
+  const config = loadConfig({ ...env, IDENTITY_URL: bridge.identity.url, IDENTITY_JWT_SECRET: bridge.jwtSecret })
+  return { app: createApp({ config, store, log: () => {}, ...(now ? { now } : {}) }), close: () => store.close?.() }
+}
+
+describe('INVITE_HOURLY_LIMIT', () => {
+  it('invites 3 of 5 new addresses and rejects the other 2 as over the cap', async () => {
+    const answer = await postInvites(bridge.app, { emails: addresses('new', 5) }, key)
+    expect(answer.status).toBe(200)
+    expect(answer.body.summary).toMatchObject({ invited: 3, rejected: 2 })
+    const over = answer.body.results.filter((r: { outcome: string }) => r.outcome === 'rejected')
+    for (const result of over) expect(result).toMatchObject({ reason: expect.stringContaining('over the hourly cap'), retryAfterSeconds: expect.any(Number) })
+    expect(bridge.identity.sandbox.invites).toHaveLength(3)
+  })
+
+  it('holds across two instances sharing one store', async () => {
+    const other = secondInstance()
+    try {
+      expect((await postInvites(bridge.app, { emails: addresses('first', 2) }, key)).body.summary.invited).toBe(2)
+      const second = await postInvites(other.app, { emails: addresses('second', 3) }, key)
+      expect(second.body.summary).toMatchObject({ invited: 1, rejected: 2 })
+      expect((await postInvites(bridge.app, { emails: addresses('third', 1) }, key)).body.summary.rejected).toBe(1)
+      expect(bridge.identity.sandbox.invites).toHaveLength(3)
+    } finally {
+      other.close()
+    }
+  })
+
+  it('counts only addresses sent to identity: duplicates and refused domains cost nothing', async () => {
+    await postInvites(bridge.app, { emails: addresses('a', 2) }, key)
+    const again = await postInvites(bridge.app, { emails: [...addresses('a', 2), 'not an address', ...addresses('b', 1)] }, key)
+    expect(again.body.summary).toMatchObject({ duplicate: 2, rejected: 1, invited: 1 })
+  })
+
+  it('lets the addresses it turned away through in the next hour (from the injected clock)', async () => {
+    const list = addresses('later', 5)
+    await postInvites(bridge.app, { emails: list }, key)
+    const nextHour = secondInstance(() => Date.now() + 3_600_000)
+    try {
+      const answer = await postInvites(nextHour.app, { emails: list }, key)
+      expect(answer.body.summary).toMatchObject({ duplicate: 3, invited: 2 })
+      for (const email of list) expect(bridge.invitesTo(email)).toBe(1)
+    } finally {
+      nextHour.close()
+    }
+  })
+
+  it('never grants more than the limit to concurrent reservations', async () => {
+    const cap = hourlyCap({ store: bridge.store, limit: 7, now: Date.now, prefix: 'ratelimit/test' })
+    const reservations = await Promise.all(Array.from({ length: 30 }, () => cap.reserve().catch(() => ({ granted: false }))))
+    expect(reservations.filter((r) => r.granted)).toHaveLength(7)
+  })
+})
