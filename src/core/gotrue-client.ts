@@ -47,6 +47,23 @@ async function readMessage(response: Response): Promise<string> {
   return ''
 }
 
+const PER_PAGE = 100
+const MAX_PAGES = 20
+
+/** An admin call that failed: only ever "retry later", since nothing was confirmed. */
+function adminFailure(response: Response, message: string): UpstreamError {
+  const status = response.status
+  const detail = message ? ` (${message})` : ''
+  if (status === 401 || status === 403) {
+    return new UpstreamError(503, 'identity_auth_failed', `Identity server rejected the admin token (${status}${detail}); check IDENTITY_ADMIN_TOKEN or IDENTITY_JWT_SECRET`)
+  }
+  if (status === 429) {
+    return new UpstreamError(503, 'identity_rate_limited', 'Identity server is rate limiting requests', { retryAfter: retryAfterSeconds(response) })
+  }
+  // 5xx, a failed hook, or anything unexpected.
+  return new UpstreamError(502, 'identity_failed', `Identity server answered ${status}${detail}`, { retryAfter: retryAfterSeconds(response) })
+}
+
 /** The GoTrue admin API over HTTP: Netlify Identity, or a self-hosted GoTrue. */
 export function createGoTrueClient(options: GoTrueClientOptions): IdentityClient {
   const doFetch = options.fetch ?? fetch
@@ -64,35 +81,55 @@ export function createGoTrueClient(options: GoTrueClientOptions): IdentityClient
     }
   }
 
-  async function call(path: string, body: unknown): Promise<Response> {
+  async function admin(method: string, path: string, body?: unknown): Promise<Response> {
     const token = await bearer(options.target.credential, now())
     return send(path, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     })
   }
 
   return {
     url,
     async invite(email, data): Promise<InviteResult> {
-      const response = await call('/invite', data ? { email, data } : { email })
+      const response = await admin('POST', '/invite', data ? { email, data } : { email })
       if (response.ok) {
         const user = (await response.json().catch(() => ({}))) as { id?: unknown }
         return { outcome: 'invited', userId: typeof user.id === 'string' ? user.id : '' }
       }
       const message = await readMessage(response)
-      const status = response.status
-      if (status === 422 && message === ALREADY_REGISTERED) return { outcome: 'already_registered' }
-      if (status === 422 && message !== HOOK_FAILED) return { outcome: 'rejected', reason: message || 'identity refused the address' }
-      if (status === 401 || status === 403) {
-        throw new UpstreamError(503, 'identity_auth_failed', `Identity server rejected the admin token (${status}${message ? ` ${message}` : ''}); check IDENTITY_ADMIN_TOKEN or IDENTITY_JWT_SECRET`)
+      if (response.status === 422 && message === ALREADY_REGISTERED) return { outcome: 'already_registered' }
+      if (response.status === 422 && message !== HOOK_FAILED) return { outcome: 'rejected', reason: message || 'identity refused the address' }
+      throw adminFailure(response, message)
+    },
+
+    async findUserByEmail(email) {
+      const wanted = email.toLowerCase()
+      // `filter` is a LIKE on email and name: "ann@example.com" also finds "joann@example.com".
+      for (let page = 1; page <= MAX_PAGES; page++) {
+        const response = await admin('GET', `/admin/users?filter=${encodeURIComponent(email)}&per_page=${PER_PAGE}&page=${page}`)
+        if (!response.ok) throw adminFailure(response, await readMessage(response))
+        const { users } = (await response.json()) as { users?: IdentityUser[] }
+        const found = users?.find((user) => user.email?.toLowerCase() === wanted)
+        if (found) return found
+        if (!users || users.length < PER_PAGE) return null
       }
-      if (status === 429) {
-        throw new UpstreamError(503, 'identity_rate_limited', 'Identity server is rate limiting invites', { retryAfter: retryAfterSeconds(response) })
-      }
-      // 5xx, a failed hook, or anything unexpected: nothing was confirmed, so a retry is the safe answer.
-      throw new UpstreamError(502, 'identity_failed', `Identity server answered ${status}${message ? ` (${message})` : ''}`, { retryAfter: retryAfterSeconds(response) })
+      return null
+    },
+
+    async getUserById(id) {
+      const response = await admin('GET', `/admin/users/${encodeURIComponent(id)}`)
+      if (response.status === 404) return null
+      if (!response.ok) throw adminFailure(response, await readMessage(response))
+      return (await response.json()) as IdentityUser
+    },
+
+    async setRoles(id, roles) {
+      // GoTrue merges app_metadata one level deep: this replaces `roles` and keeps every other key.
+      const response = await admin('PUT', `/admin/users/${encodeURIComponent(id)}`, { app_metadata: { roles } })
+      if (!response.ok) throw adminFailure(response, await readMessage(response))
+      await response.body?.cancel()
     },
 
     async getUser(accessToken): Promise<IdentityUser | null> {

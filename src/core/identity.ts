@@ -1,5 +1,6 @@
 import type { IdentitySettings } from './config.ts'
 import { NotConfiguredError } from './errors.ts'
+import type { RoleAdmin } from './roles.ts'
 
 /**
  * What the bridge needs from an identity backend. Results the caller must act
@@ -22,7 +23,7 @@ export interface IdentityUser {
   app_metadata?: Record<string, unknown> | null
 }
 
-export interface IdentityClient {
+export interface IdentityClient extends RoleAdmin {
   /** Where invites go, for logs and the health route (no credentials). */
   readonly url: string
   invite(email: string, data?: Record<string, unknown>): Promise<InviteResult>

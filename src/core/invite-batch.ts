@@ -22,7 +22,7 @@ export type BatchSummary = { requested: number } & Record<AddressOutcome, number
 export interface InviteBatchOptions {
   emails: string[]
   data: Record<string, unknown> | undefined
-  identity: IdentityClient
+  identity: Pick<IdentityClient, 'invite'>
   deps: Pick<PipelineDeps, 'store' | 'hashKey' | 'now' | 'leaseMs'>
   cap: HourlyCap
   allowedDomains: string[] | null
@@ -68,9 +68,7 @@ export async function inviteBatch(options: InviteBatchOptions): Promise<AddressR
     }
   })
 
-  const capped: IdentityClient = {
-    url: identity.url,
-    getUser: (token) => identity.getUser(token),
+  const capped: Pick<IdentityClient, 'invite'> = {
     async invite(email, data) {
       const reservation = await cap.reserve()
       if (!reservation.granted) throw new OverCapError(reservation.retryAfterSeconds)

@@ -80,7 +80,7 @@ export type PersonOutcome = Extract<Outcome, 'invited' | 'already_registered' | 
 export async function inviteOnce(
   email: string,
   data: Record<string, unknown> | undefined,
-  identity: IdentityClient,
+  identity: Pick<IdentityClient, 'invite'>,
   deps: Pick<PipelineDeps, 'store' | 'hashKey' | 'now' | 'leaseMs'>,
 ): Promise<DeliveryResult & { outcome: PersonOutcome }> {
   const masked = maskEmail(email)

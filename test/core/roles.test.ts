@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createGoTrueClient } from '../../src/core/gotrue-client.ts'
+import { changeRoles, type RoleChangeDeps } from '../../src/core/roles.ts'
+import type { KeyValueStore } from '../../src/core/store.ts'
+import { serveIdentitySandbox, type ServedIdentitySandbox } from '../../src/sandbox/serve.ts'
+import { openSqliteStore } from '../../src/stores/sqlite-store.ts'
+
+let identity: ServedIdentitySandbox
+let store: KeyValueStore
+let dir: string
+const jwtSecret = randomBytes(32).toString('hex')
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'invite-bridge-roles-'))
+  store = openSqliteStore({ dir })
+  identity = await serveIdentitySandbox({ jwtSecret, siteUrl: 'http://localhost:8888' })
+})
+afterEach(async () => {
+  await identity.close()
+  await store.close?.()
+  await rm(dir, { recursive: true, force: true })
+})
+
+const client = () => createGoTrueClient({ target: { url: identity.url, credential: { kind: 'jwt-secret', secret: jwtSecret } }, timeoutMs: 2000 })
+const deps = (): RoleChangeDeps => ({ store, now: Date.now, leaseMs: 15_000, hashKey: async () => 'test-hash-key' })
+const rolesOf = (email: string) => identity.sandbox.users().find((user) => user.email === email)?.app_metadata?.roles
+
+async function invite(email: string) {
+  const result = await client().invite(email)
+  if (result.outcome !== 'invited') throw new Error(`could not invite ${email}`)
+  return result.userId
+}
+
+describe('changeRoles against a GoTrue-contract server', () => {
+  it('grants roles to a user found by exact address (the admin filter is a LIKE)', async () => {
+    await invite('ann@example.com')
+    await invite('joann@example.com') // also matches the LIKE filter "ann@example.com"
+    const change = await changeRoles({ email: 'ann@example.com', grant: ['pro'], revoke: [] }, client(), deps())
+    expect(change).toMatchObject({ status: 'applied', roles: ['pro'], added: ['pro'] })
+    expect(rolesOf('ann@example.com')).toEqual(['pro'])
+    expect(rolesOf('joann@example.com')).toBeUndefined()
+  })
+
+  it('adds to the roles already there, and keeps the rest of app_metadata', async () => {
+    await invite('ann@example.com')
+    await changeRoles({ email: 'ann@example.com', grant: ['basic'], revoke: [] }, client(), deps())
+    await changeRoles({ email: 'ann@example.com', grant: ['pro'], revoke: [] }, client(), deps())
+    expect(rolesOf('ann@example.com')).toEqual(['basic', 'pro'])
+    expect(identity.sandbox.users()[0]!.app_metadata).toMatchObject({ provider: 'email' })
+  })
+
+  it('revokes only the listed roles', async () => {
+    await invite('ann@example.com')
+    await changeRoles({ email: 'ann@example.com', grant: ['basic', 'pro'], revoke: [] }, client(), deps())
+    expect(await changeRoles({ email: 'ann@example.com', grant: [], revoke: ['pro'] }, client(), deps())).toMatchObject({ removed: ['pro'] })
+    expect(rolesOf('ann@example.com')).toEqual(['basic'])
+  })
+
+  it('is a no-op for an address without an account', async () => {
+    expect(await changeRoles({ email: 'nobody@example.com', grant: [], revoke: ['pro'] }, client(), deps())).toEqual({ status: 'no_account' })
+  })
+
+  it('loses no update when several changes for one person run at once', async () => {
+    await invite('ann@example.com')
+    const roles = ['a', 'b', 'c', 'd', 'e', 'f']
+    const changes = await Promise.all(roles.map((role) => changeRoles({ email: 'ann@example.com', grant: [role], revoke: [] }, client(), deps())))
+    expect(changes.every((change) => change.status === 'applied')).toBe(true)
+    expect([...(rolesOf('ann@example.com') as string[])].sort()).toEqual(roles)
+  })
+
+  it('answers busy when another change holds the person for longer than it waits', async () => {
+    await invite('ann@example.com')
+    const { personId } = await import('../../src/core/email.ts')
+    await store.create(`roles/${personId('ann@example.com', 'test-hash-key')}`, { state: 'pending', leaseUntil: Date.now() + 10_000 })
+    const change = await changeRoles({ email: 'ann@example.com', grant: ['pro'], revoke: [] }, client(), { ...deps(), waitMs: 200 })
+    expect(change).toMatchObject({ status: 'busy' })
+    expect(rolesOf('ann@example.com')).toBeUndefined()
+  })
+})
