@@ -54,14 +54,25 @@ function writtenEtag(operation: string, key: string, etag: string | undefined): 
  * ETag is read before the value, so a write landing in between leaves us with
  * a stale ETag (the next replace fails and the caller re-reads), never with
  * a stale value under a current ETag.
+ *
+ * That server's listing can also leave an existing key out: it reads a
+ * directory, then stats each entry, and a concurrent write's temporary file
+ * renamed away in between (ENOENT) ends the walk early with a partial answer.
+ * So a key that reads back but is not listed is listed again, a few times
+ * and a few milliseconds apart, before it counts as an outage.
  */
+const LISTING_ATTEMPTS = 4
+
 async function getWithListedEtag<T>(store: Store, key: string): Promise<StoredRecord<T> | null> {
-  const { blobs } = await call('list', key, () => store.list({ prefix: key }))
-  const etag = blobs.find((blob) => blob.key === key)?.etag
-  const found = await call('read', key, () => store.getWithMetadata(key, { type: 'json', consistency: 'strong' }))
-  if (!found) return null
-  if (!etag) throw new UpstreamError(503, 'store_unavailable', `Netlify Blobs returned "${key}" without an ETag`)
-  return { value: found.data as T, etag }
+  for (let attempt = 1; ; attempt++) {
+    const { blobs } = await call('list', key, () => store.list({ prefix: key }))
+    const etag = blobs.find((blob) => blob.key === key)?.etag
+    const found = await call('read', key, () => store.getWithMetadata(key, { type: 'json', consistency: 'strong' }))
+    if (!found) return null
+    if (etag) return { value: found.data as T, etag }
+    if (attempt >= LISTING_ATTEMPTS) throw new UpstreamError(503, 'store_unavailable', `Netlify Blobs returned "${key}" without an ETag`)
+    await new Promise((resolve) => setTimeout(resolve, 10 * attempt))
+  }
 }
 
 /** Every failure to reach Blobs (bad token, 5xx after the client's retries, network) means "try again later". */
