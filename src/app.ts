@@ -9,6 +9,9 @@ import { resolveIdentityTarget, type IdentityClient, type RuntimeIdentity } from
 import { jsonLineLogger, type Logger } from './core/log.ts'
 import type { PipelineDeps } from './core/pipeline.ts'
 import type { KeyValueStore } from './core/store.ts'
+import { createStripeApi } from './core/stripe-api.ts'
+import { assertRulesConfigured, DEFAULT_RULES } from './rules/load.ts'
+import type { RulesFile } from './rules/schema.ts'
 import { githubSource } from './handlers/github.ts'
 import { healthRoute } from './handlers/health.ts'
 import { invitesRoute } from './handlers/invites.ts'
@@ -26,6 +29,8 @@ export interface AppDeps {
   runtimeIdentity?: (c: Context) => RuntimeIdentity | null
   /** The identity client for a request; defaults to GoTrue over HTTP at the resolved target. */
   identity?: (c: Context) => IdentityClient
+  /** Which events invite whom with which roles; defaults to invite-only rules (DEFAULT_RULES). */
+  rules?: RulesFile
 }
 
 /** Builds the bridge. Everything with a side effect comes in through `deps`, so tests and both runtimes share this code. */
@@ -47,11 +52,17 @@ export function createApp(deps: AppDeps): Hono {
   const lookupGitHubUser = config.github
     ? createGitHubDirectory({ settings: config.github, fetch: doFetch })
     : async () => null
+  const rules = (deps.rules ?? DEFAULT_RULES).rules
+  assertRulesConfigured(rules, config)
+  const stripeApi = config.stripeApi ? createStripeApi(config.stripeApi, doFetch) : null
   const hashKey = hashKeyLoader(store, config.hashKey)
   const pipeline = (c: Context): PipelineDeps => ({
     store,
     identity: () => identity(c),
     lookupGitHubUser,
+    stripeApi,
+    rules,
+    dryRun: config.dryRun,
     hashKey,
     now,
     leaseMs: config.leaseMs,

@@ -4,7 +4,10 @@ import { handle } from 'hono/netlify'
 import { createApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/core/config.ts'
 import type { RuntimeIdentity } from '../../src/core/identity.ts'
+import { parseRules } from '../../src/rules/load.ts'
 import { openNetlifyBlobsStore } from '../../src/stores/blobs-store.ts'
+// Bundled into the function: it has no file system to read the rules from at run time.
+import rulesFile from '../../invite-bridge.config.json' with { type: 'json' }
 
 declare global {
   // Set by Netlify's runtime for the duration of a request when the site has Identity enabled.
@@ -19,6 +22,7 @@ function build(): (req: Request, context: Context) => Response | Promise<Respons
   const app: Hono = createApp({
     config: loadConfig(process.env),
     store: openNetlifyBlobsStore(),
+    rules: parseRules(rulesFile),
     runtimeIdentity: () => globalThis.netlifyIdentityContext ?? null,
   })
   return handle(app)

@@ -1,4 +1,5 @@
 import { BridgeError } from './errors.ts'
+import type { StripeApiSettings } from './stripe-api.ts'
 
 export type Env = Readonly<Record<string, string | undefined>>
 
@@ -44,6 +45,10 @@ export interface BridgeConfig {
   github: GitHubSourceConfig | null
   identity: IdentitySettings
   invites: InvitesConfig
+  /** Reads rules may need (checkout line items, a subscription's customer); null without STRIPE_SECRET_KEY. */
+  stripeApi: StripeApiSettings | null
+  /** BRIDGE_DRY_RUN: verify, match and log what would happen; write nothing. */
+  dryRun: boolean
   maxBodyBytes: number
   /** How long a claim is held before another attempt may take it over (a crashed attempt's lease). */
   leaseMs: number
@@ -88,6 +93,13 @@ function optional(env: Env, name: string): string | undefined {
   return value ? value : undefined
 }
 
+function flag(env: Env, name: string): boolean {
+  const value = env[name]?.trim().toLowerCase()
+  if (!value || value === '0' || value === 'false' || value === 'no') return false
+  if (value === '1' || value === 'true' || value === 'yes') return true
+  throw new ConfigError(`${name} must be 1 or 0 (true or false), got "${env[name]}"`)
+}
+
 function httpUrl(env: Env, name: string, fallback?: string): string | undefined {
   const value = optional(env, name) ?? fallback
   if (value === undefined) return undefined
@@ -126,6 +138,14 @@ export function loadConfig(env: Env): BridgeConfig {
       // Identity plus a GitHub lookup must answer well inside GitHub's 10 s limit.
       timeoutMs: positiveInteger(env, 'IDENTITY_TIMEOUT_MS', 5000),
     },
+    stripeApi: optional(env, 'STRIPE_SECRET_KEY')
+      ? {
+          secretKey: optional(env, 'STRIPE_SECRET_KEY')!,
+          apiUrl: httpUrl(env, 'STRIPE_API_URL', 'https://api.stripe.com')!,
+          timeoutMs: positiveInteger(env, 'STRIPE_API_TIMEOUT_MS', 3000),
+        }
+      : null,
+    dryRun: flag(env, 'BRIDGE_DRY_RUN'),
     invites: loadInvites(env),
     maxBodyBytes: positiveInteger(env, 'BRIDGE_MAX_BODY_BYTES', 1024 * 1024),
     leaseMs: positiveInteger(env, 'BRIDGE_LEASE_MS', 60_000),

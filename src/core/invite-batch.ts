@@ -2,7 +2,8 @@ import { BridgeError } from './errors.ts'
 import { normaliseEmail } from './email.ts'
 import type { HourlyCap } from './hourly-cap.ts'
 import type { IdentityClient } from './identity.ts'
-import { inviteOnce, type PersonOutcome, type PipelineDeps } from './pipeline.ts'
+import { inviteOnce, type PersonOutcome } from './invite-once.ts'
+import type { PipelineDeps } from './pipeline.ts'
 
 /** `failed`: identity could not answer for this address now; like `in_progress`, it is "not done, send it again". */
 export type AddressOutcome = PersonOutcome | 'failed'

@@ -1,10 +1,16 @@
+import type { Plan } from '../rules/match.ts'
+import type { Rule } from '../rules/schema.ts'
 import { tryClaim } from './claims.ts'
-import type { Delivery, DeliveryResult, Outcome, Recipient } from './delivery.ts'
-import { maskEmail, normaliseEmail, personId } from './email.ts'
+import type { Delivery, DeliveryResult, Recipient } from './delivery.ts'
+import { maskEmail, normaliseEmail } from './email.ts'
 import type { IdentityClient } from './identity.ts'
+import { inviteOnce } from './invite-once.ts'
+import { planDelivery } from './plan.ts'
+import { changeRoles } from './roles.ts'
 import type { KeyValueStore } from './store.ts'
+import type { StripeApi } from './stripe-api.ts'
 
-/** A person found behind a login: the email is null when they keep it private. */
+/** A person found behind a login or a customer id: the email is null when it is not known. */
 export interface DirectoryEntry {
   email: string | null
   name?: string | null
@@ -16,6 +22,11 @@ export interface PipelineDeps {
   identity: () => IdentityClient
   /** GitHub login → public email; throws UpstreamError when GitHub cannot answer now. */
   lookupGitHubUser: (login: string) => Promise<DirectoryEntry | null>
+  /** Null when STRIPE_SECRET_KEY is not set. */
+  stripeApi: StripeApi | null
+  rules: readonly Rule[]
+  /** Verify, match and log, but write nothing anywhere. */
+  dryRun: boolean
   hashKey: () => Promise<string>
   now: () => number
   leaseMs: number
@@ -26,89 +37,67 @@ export function eventKey(delivery: Pick<Delivery, 'source' | 'eventId'>): string
 }
 
 /**
- * verify → map happened in the source; this is claim → invite → record, the
- * same for every source. Two claims guard each invite: the event (so a
- * redelivery does nothing) and the person (so two different events about one
- * address invite once). Done is recorded only after identity confirmed.
+ * verify → map happened in the source; this is plan → claim → invite and
+ * roles → record, the same for every source. The event claim makes every
+ * change happen once per event id; the person claim (in inviteOnce) makes the
+ * invite happen once per person. Done is recorded only after identity confirmed.
  */
 export async function processDelivery(delivery: Delivery, deps: PipelineDeps): Promise<DeliveryResult> {
-  const { action } = delivery
-  if (action.kind === 'ignore') return { outcome: 'ignored', reason: action.reason }
+  const planned = await planDelivery(delivery, deps.rules, deps.stripeApi)
+  if ('ignored' in planned) return { outcome: 'ignored', reason: planned.ignored }
+  const { plan } = planned
+  const summary = { invite: plan.invite, grant: plan.grant, revoke: plan.revoke, rules: plan.matched }
+  if (deps.dryRun) return { outcome: 'dry_run', reason: 'BRIDGE_DRY_RUN is set: nothing was written', plan: summary }
 
   // Fails before anything is claimed, so the provider's retry after a fix goes through.
   const identity = deps.identity()
-  const claimOptions = { store: deps.store, now: deps.now, leaseMs: deps.leaseMs }
-
-  const event = await tryClaim(eventKey(delivery), claimOptions)
+  const event = await tryClaim(eventKey(delivery), { store: deps.store, now: deps.now, leaseMs: deps.leaseMs })
   if (event.kind === 'done') return { outcome: 'duplicate', reason: `event already handled (${event.outcome})` }
   if (event.kind === 'busy') {
     return { outcome: 'in_progress', reason: 'this event is being handled by another attempt', retryAfterSeconds: event.retryAfterSeconds }
   }
 
   try {
-    const result = await inviteRecipient(action.recipient, action.data, identity, deps)
+    const result = await carryOut(delivery.recipient, plan, identity, deps)
     if (result.outcome === 'in_progress') await event.claim.release()
     else await event.claim.complete(result.outcome)
-    return result
+    return { ...result, plan: summary }
   } catch (error) {
     await event.claim.release().catch(() => {})
     throw error
   }
 }
 
-async function inviteRecipient(
-  recipient: Recipient | null,
-  data: Record<string, unknown> | undefined,
-  identity: IdentityClient,
-  deps: PipelineDeps,
-): Promise<DeliveryResult> {
+async function carryOut(recipient: Recipient | null, plan: Plan, identity: IdentityClient, deps: PipelineDeps): Promise<DeliveryResult> {
   const person = await resolve(recipient, deps)
   if (!person?.email) return { outcome: 'no_email', reason: 'the event names nobody with a known email address' }
   const email = normaliseEmail(person.email)
   if (!email) return { outcome: 'rejected', reason: 'the event carries an invalid email address' }
-  const inviteData = person.name && !data?.full_name ? { full_name: person.name, ...data } : data
-  return inviteOnce(email, inviteData, identity, deps)
-}
 
-export type PersonOutcome = Extract<Outcome, 'invited' | 'already_registered' | 'duplicate' | 'in_progress' | 'rejected'>
+  let invited: Awaited<ReturnType<typeof inviteOnce>> | undefined
+  if (plan.invite) {
+    const data = person.name && !plan.data.full_name ? { full_name: person.name, ...plan.data } : plan.data
+    invited = await inviteOnce(email, Object.keys(data).length ? data : undefined, identity, deps)
+    if (invited.outcome === 'in_progress' || invited.outcome === 'rejected') return invited
+  }
+  if (!plan.grant.length && !plan.revoke.length) return invited!
 
-/**
- * One invite per person, whoever asks (a webhook event or POST /invites): the
- * person claim is keyed by a hash of the normalised address, taken before
- * identity is called and marked done only after identity confirmed.
- */
-export async function inviteOnce(
-  email: string,
-  data: Record<string, unknown> | undefined,
-  identity: Pick<IdentityClient, 'invite'>,
-  deps: Pick<PipelineDeps, 'store' | 'hashKey' | 'now' | 'leaseMs'>,
-): Promise<DeliveryResult & { outcome: PersonOutcome }> {
+  const change = await changeRoles({ email, userId: invited?.userId, grant: plan.grant, revoke: plan.revoke }, identity, deps)
   const masked = maskEmail(email)
-  const key = `person/${personId(email, await deps.hashKey())}`
-  const person = await tryClaim(key, { store: deps.store, now: deps.now, leaseMs: deps.leaseMs })
-  if (person.kind === 'done') return { outcome: 'duplicate', reason: `person already handled (${person.outcome})`, email: masked }
-  if (person.kind === 'busy') {
-    return { outcome: 'in_progress', reason: 'this person is being invited by another request', retryAfterSeconds: person.retryAfterSeconds, email: masked }
+  if (change.status === 'busy') {
+    return { outcome: 'in_progress', reason: 'another change to this person is being applied', retryAfterSeconds: change.retryAfterSeconds, email: masked }
   }
-
-  let invite
-  try {
-    invite = await identity.invite(email, data)
-  } catch (error) {
-    await person.claim.release().catch(() => {})
-    throw error
+  if (change.status === 'no_account') {
+    return invited ?? { outcome: 'no_account', reason: 'nobody has an account at this address: no roles to change', email: masked }
   }
-  if (invite.outcome === 'rejected') {
-    // The address is unusable, not the person handled: leave the person open.
-    await person.claim.release()
-    return { outcome: 'rejected', reason: `identity refused the address: ${invite.reason}`, email: masked }
-  }
-  await person.claim.complete(invite.outcome)
-  return { outcome: invite.outcome, email: masked }
+  const roles = { granted: change.added, revoked: change.removed }
+  return invited ? { ...invited, roles } : { outcome: 'roles_updated', roles, email: masked }
 }
 
 async function resolve(recipient: Recipient | null, deps: PipelineDeps): Promise<DirectoryEntry | null> {
   if (!recipient) return null
   if (recipient.kind === 'email') return { email: recipient.email }
-  return deps.lookupGitHubUser(recipient.login)
+  if (recipient.kind === 'github-login') return deps.lookupGitHubUser(recipient.login)
+  // Without a key there is no way to read the customer; rules that need it are refused at startup.
+  return deps.stripeApi ? deps.stripeApi.customer(recipient.customerId) : null
 }

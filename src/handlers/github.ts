@@ -1,5 +1,5 @@
 import type { GitHubSourceConfig } from '../core/config.ts'
-import type { Action, Delivery } from '../core/delivery.ts'
+import type { Delivery } from '../core/delivery.ts'
 import { BadRequestError, SignatureError } from '../core/errors.ts'
 import type { SignedRequest, WebhookSource } from './source.ts'
 
@@ -8,6 +8,7 @@ export interface GitHubPayload {
   action?: string
   invitation?: { email?: string | null; login?: string | null } | null
   membership?: { user?: { login?: string | null } | null } | null
+  organization?: { login?: string | null } | null
 }
 
 function requiredHeader(headers: Headers, name: string): string {
@@ -28,23 +29,26 @@ export async function verifyGitHubSignature(rawBody: string, signature: string, 
   }
 }
 
-/** What a verified GitHub event means for the bridge. Pure. */
-export function mapGitHubEvent(name: string, payload: GitHubPayload): Action {
-  if (name === 'ping') return { kind: 'ignore', reason: 'ping: the webhook is connected' }
+/** What a verified GitHub event says: who, in which org. Pure. */
+export function mapGitHubEvent(name: string, deliveryId: string, payload: GitHubPayload): Delivery {
   const event = payload.action ? `${name}.${payload.action}` : name
+  const base = {
+    source: 'github' as const,
+    eventId: deliveryId,
+    eventType: event,
+    facts: { source: 'github' as const, event, github: { org: payload.organization?.login ?? null } },
+  }
+  if (name === 'ping') return { ...base, skip: 'ping: the webhook is connected', recipient: null }
   if (event === 'organization.member_invited') {
     const email = payload.invitation?.email?.trim()
     const login = payload.invitation?.login?.trim()
-    return {
-      kind: 'invite',
-      recipient: email ? { kind: 'email', email } : login ? { kind: 'github-login', login } : null,
-    }
+    return { ...base, recipient: email ? { kind: 'email', email } : login ? { kind: 'github-login', login } : null }
   }
-  if (event === 'organization.member_added') {
+  if (event === 'organization.member_added' || event === 'organization.member_removed') {
     const login = payload.membership?.user?.login?.trim()
-    return { kind: 'invite', recipient: login ? { kind: 'github-login', login } : null }
+    return { ...base, recipient: login ? { kind: 'github-login', login } : null }
   }
-  return { kind: 'ignore', reason: `event ${event} does not invite anyone` }
+  return { ...base, skip: `event ${event} does not invite anyone`, recipient: null }
 }
 
 export const githubSource: WebhookSource<GitHubSourceConfig> = {
@@ -69,8 +73,6 @@ export const githubSource: WebhookSource<GitHubSourceConfig> = {
     if (payload === null || typeof payload !== 'object') {
       throw new BadRequestError('Signed body is not a JSON object', 'invalid_json')
     }
-    const action = mapGitHubEvent(name, payload)
-    const eventType = payload.action ? `${name}.${payload.action}` : name
-    return { source: 'github', eventId: deliveryId, eventType, action }
+    return mapGitHubEvent(name, deliveryId, payload)
   },
 }

@@ -1,7 +1,8 @@
 import type { StripeSourceConfig } from '../core/config.ts'
-import type { Action, Delivery } from '../core/delivery.ts'
+import type { Delivery } from '../core/delivery.ts'
 import { BadRequestError, SignatureError } from '../core/errors.ts'
 import type { SignedRequest, WebhookSource } from './source.ts'
+import { mapStripeEvent } from './stripe-map.ts'
 
 /** The part of a Stripe event the bridge reads. */
 export interface StripeEventLike {
@@ -10,8 +11,6 @@ export interface StripeEventLike {
   livemode?: boolean
   data: { object: Record<string, unknown> }
 }
-
-const PAID_SESSION_STATUSES = new Set(['paid', 'no_payment_required'])
 
 /** Verifies `Stripe-Signature` against each secret in turn (rotation), with Stripe's own verifier. */
 export async function verifyStripeEvent(request: SignedRequest, settings: StripeSourceConfig): Promise<StripeEventLike> {
@@ -48,48 +47,6 @@ export async function verifyStripeEvent(request: SignedRequest, settings: Stripe
   )
 }
 
-function record(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() ? value : undefined
-}
-
-/** What a verified Stripe event means for the bridge. Pure. */
-export function mapStripeEvent(event: StripeEventLike): Action {
-  const object = record(event.data?.object) ?? {}
-  switch (event.type) {
-    case 'checkout.session.completed':
-    case 'checkout.session.async_payment_succeeded': {
-      const status = text(object.payment_status)
-      if (!status || !PAID_SESSION_STATUSES.has(status)) {
-        return { kind: 'ignore', reason: `checkout session is not paid yet (payment_status: ${status ?? 'missing'})` }
-      }
-      // customer_details is what the buyer typed at checkout; customer_email is only the prefill.
-      const details = record(object.customer_details)
-      const email = text(details?.email)
-      const name = text(details?.name)
-      return {
-        kind: 'invite',
-        recipient: email ? { kind: 'email', email } : null,
-        ...(name ? { data: { full_name: name } } : {}),
-      }
-    }
-    case 'invoice.paid': {
-      const email = text(object.customer_email)
-      const name = text(object.customer_name)
-      return {
-        kind: 'invite',
-        recipient: email ? { kind: 'email', email } : null,
-        ...(name ? { data: { full_name: name } } : {}),
-      }
-    }
-    default:
-      return { kind: 'ignore', reason: `event type ${event.type} does not invite anyone` }
-  }
-}
-
 export const stripeSource: WebhookSource<StripeSourceConfig> = {
   name: 'stripe',
   async receive(request, settings): Promise<Delivery> {
@@ -97,6 +54,6 @@ export const stripeSource: WebhookSource<StripeSourceConfig> = {
     if (typeof event.id !== 'string' || !event.id || typeof event.type !== 'string') {
       throw new BadRequestError('Signed Stripe event has no id or type', 'invalid_event')
     }
-    return { source: 'stripe', eventId: event.id, eventType: event.type, action: mapStripeEvent(event) }
+    return mapStripeEvent(event)
   },
 }

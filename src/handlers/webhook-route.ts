@@ -3,7 +3,7 @@ import type { SourceName } from '../core/config.ts'
 import { SOURCE_SECRET_VARIABLES } from '../core/config.ts'
 import type { DeliveryResult, Outcome } from '../core/delivery.ts'
 import { BridgeError, NotConfiguredError } from '../core/errors.ts'
-import type { Logger } from '../core/log.ts'
+import type { LogFields, Logger } from '../core/log.ts'
 import { processDelivery, type PipelineDeps } from '../core/pipeline.ts'
 import type { WebhookSource } from './source.ts'
 
@@ -23,6 +23,9 @@ const STATUS_BY_OUTCOME: Record<Outcome, 200 | 409> = {
   ignored: 200,
   no_email: 200,
   rejected: 200,
+  roles_updated: 200,
+  no_account: 200,
+  dry_run: 200,
   // Another attempt holds the claim: the provider must come back, not give up.
   in_progress: 409,
 }
@@ -32,14 +35,24 @@ export function webhookRoute<Settings extends { secrets: string[] }>(options: We
   const { source, log, now } = options
   return async function handleWebhook(c: Context) {
     const started = now()
-    const fields: Record<string, string | number | undefined> = { source: source.name }
+    const fields: LogFields = { source: source.name }
     try {
       const settings = options.settings ?? refuseDisabled(source.name)
       const rawBody = await c.req.text()
       const delivery = await source.receive({ rawBody, headers: c.req.raw.headers, now: now() }, settings)
       Object.assign(fields, { eventId: delivery.eventId, eventType: delivery.eventType })
       const result = await processDelivery(delivery, options.pipeline(c))
-      Object.assign(fields, { outcome: result.outcome, reason: result.reason, email: result.email })
+      Object.assign(fields, {
+        outcome: result.outcome,
+        reason: result.reason,
+        email: result.email,
+        rules: result.plan?.rules.join(','),
+        granted: result.roles?.granted.join(','),
+        revoked: result.roles?.revoked.join(','),
+        ...(result.outcome === 'dry_run' && result.plan
+          ? { wouldInvite: result.plan.invite, wouldGrant: result.plan.grant.join(','), wouldRevoke: result.plan.revoke.join(',') }
+          : {}),
+      })
       if (result.retryAfterSeconds) c.header('Retry-After', String(result.retryAfterSeconds))
       return c.json(answer(delivery.eventId, result), STATUS_BY_OUTCOME[result.outcome])
     } catch (error) {
@@ -58,5 +71,11 @@ function refuseDisabled(name: SourceName): never {
 }
 
 function answer(eventId: string, result: DeliveryResult) {
-  return { outcome: result.outcome, eventId, ...(result.reason ? { reason: result.reason } : {}) }
+  return {
+    outcome: result.outcome,
+    eventId,
+    ...(result.reason ? { reason: result.reason } : {}),
+    ...(result.roles ? { roles: result.roles } : {}),
+    ...(result.outcome === 'dry_run' ? { plan: result.plan } : {}),
+  }
 }

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { existsSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
@@ -8,6 +9,9 @@ import { loadConfig, maskSecret, type BridgeConfig, type Env } from '../core/con
 import { maskEmail } from '../core/email.ts'
 import { jsonLineLogger } from '../core/log.ts'
 import { createIdentitySandbox } from '../sandbox/identity-sandbox.ts'
+import { loadRulesFile, RULES_FILE_NAME } from '../rules/file.ts'
+import { assertRulesConfigured, DEFAULT_RULES } from '../rules/load.ts'
+import type { RulesFile } from '../rules/schema.ts'
 import { openSqliteStore } from '../stores/sqlite-store.ts'
 import { devSecretsPath, loadOrCreateDevSecrets } from './dev-secrets.ts'
 import { serveStaticPage } from './static-page.ts'
@@ -52,6 +56,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     ...(generated.github && dev ? { GITHUB_WEBHOOK_SECRET: dev.githubWebhookSecret } : {}),
   })
 
+  const rules = await localRules(env)
+  // Refuse before listening, so a bad setup never half-starts.
+  assertRulesConfigured(rules.file.rules, config)
   const root = new Hono()
   const { server, address } = await listen(root, hostname, port)
   const url = `http://${hostname === '0.0.0.0' || hostname === '::' ? 'localhost' : hostname === '127.0.0.1' ? 'localhost' : hostname}:${address.port}`
@@ -68,11 +75,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     config.identity = { ...config.identity, url: `http://127.0.0.1:${address.port}/.netlify/identity`, jwtSecret: dev.identityJwtSecret, adminToken: undefined }
   }
   const store = openSqliteStore({ dir: dataDir })
-  root.route('/', createApp({ config, store, log: jsonLineLogger }))
+  root.route('/', createApp({ config, store, log: jsonLineLogger, rules: rules.file }))
   root.get('/', serveStaticPage(new URL('../../public/index.html', import.meta.url)))
   root.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404))
 
-  const banner = describe({ config, url, dataDir, production, useSandbox, generated })
+  const banner = describe({ config, url, dataDir, production, useSandbox, generated, rules: rules.origin })
   return {
     url,
     port: address.port,
@@ -104,6 +111,7 @@ function describe(facts: {
   production: boolean
   useSandbox: boolean
   generated: { stripe: boolean; github: boolean }
+  rules: string
 }): string[] {
   const { config, url, dataDir, generated } = facts
   const where = shortPath(dataDir)
@@ -122,6 +130,7 @@ function describe(facts: {
     source('stripe', config.stripe !== null, 'STRIPE_WEBHOOK_SECRET'),
     source('github', config.github !== null, 'GITHUB_WEBHOOK_SECRET'),
     identity,
+    `  rules: ${facts.rules}`,
     `  store: ${where}/invite-bridge.sqlite`,
   ]
 }
@@ -130,4 +139,17 @@ function describe(facts: {
 function shortPath(path: string): string {
   const fromHere = relative(process.cwd(), path)
   return fromHere === '' ? '.' : fromHere.startsWith('..') ? path : fromHere
+}
+
+/** The rules file, or the built-in defaults when none was asked for and none is in the working directory. */
+async function localRules(env: Env): Promise<{ file: RulesFile; origin: string }> {
+  try {
+    const { rules, path } = await loadRulesFile(env)
+    return { file: rules, origin: `${shortPath(path)} (${rules.rules.length} rules)` }
+  } catch (error) {
+    if (!env.INVITE_BRIDGE_CONFIG?.trim() && !existsSync(RULES_FILE_NAME)) {
+      return { file: DEFAULT_RULES, origin: 'built-in defaults (invite paying buyers and new org members)' }
+    }
+    throw error
+  }
 }

@@ -47,3 +47,14 @@ export function rulesNeedingStripeApi(rules: readonly Rule[]): number[] {
     return needsItems || needsCustomer ? [index] : []
   })
 }
+
+/** A rule that needs the Stripe API while no key is set would fail on every delivery: refuse to start instead. */
+export function assertRulesConfigured(rules: readonly Rule[], config: { stripeApi: unknown }): void {
+  const needing = rulesNeedingStripeApi(rules)
+  if (needing.length && !config.stripeApi) {
+    throw new RulesError(
+      `${needing.map((index) => `rules[${index}]`).join(', ')} need the Stripe API (checkout line items, or a subscription's customer email): ` +
+        'set STRIPE_SECRET_KEY to a restricted key with read access to Checkout Sessions and Customers',
+    )
+  }
+}

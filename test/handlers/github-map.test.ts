@@ -2,41 +2,41 @@ import { describe, expect, it } from 'vitest'
 import { mapGitHubEvent } from '../../src/handlers/github.ts'
 import { githubExample, githubInvitationByEmail } from '../helpers/fixtures.ts'
 
+const map = (name: string, payload: Record<string, any>) => mapGitHubEvent(name, 'delivery-1', payload)
+
 describe('mapGitHubEvent', () => {
-  it('invites the email of an invitation made by email', () => {
-    expect(mapGitHubEvent('organization', githubInvitationByEmail('new.member@example.com'))).toEqual({
-      kind: 'invite',
+  it('names the email of an invitation made by email, and the org', () => {
+    const payload = githubInvitationByEmail('new.member@example.com')
+    expect(map('organization', payload)).toEqual({
+      source: 'github',
+      eventId: 'delivery-1',
+      eventType: 'organization.member_invited',
       recipient: { kind: 'email', email: 'new.member@example.com' },
+      facts: { source: 'github', event: 'organization.member_invited', github: { org: payload.organization.login } },
     })
   })
 
-  it('looks up the login of an invitation made by login (email null, as GitHub sends it)', () => {
+  it('names the login of an invitation made by login (email null, as GitHub sends it)', () => {
     const payload = githubExample('organization', 'member_invited')
     expect(payload.invitation.email).toBeNull()
-    expect(mapGitHubEvent('organization', payload)).toEqual({
-      kind: 'invite',
-      recipient: { kind: 'github-login', login: payload.invitation.login },
-    })
+    expect(map('organization', payload).recipient).toEqual({ kind: 'github-login', login: payload.invitation.login })
   })
 
-  it('looks up the login of a member who was added', () => {
-    const payload = githubExample('organization', 'member_added')
-    expect(mapGitHubEvent('organization', payload)).toEqual({
-      kind: 'invite',
-      recipient: { kind: 'github-login', login: payload.membership.user.login },
-    })
+  it('names the login of a member who was added, or removed', () => {
+    const added = githubExample('organization', 'member_added')
+    expect(map('organization', added).recipient).toEqual({ kind: 'github-login', login: added.membership.user.login })
+    const removed = { ...added, action: 'member_removed' }
+    expect(map('organization', removed)).toMatchObject({ eventType: 'organization.member_removed', recipient: { kind: 'github-login' } })
   })
 
-  it('answers ping without inviting', () => {
-    expect(mapGitHubEvent('ping', githubExample('ping'))).toMatchObject({ kind: 'ignore' })
+  it('skips ping', () => {
+    expect(map('ping', githubExample('ping')).skip).toContain('ping')
   })
 
-  it('ignores other organization actions and other events', () => {
-    const removed = { ...githubExample('organization', 'member_added'), action: 'member_removed' }
-    expect(mapGitHubEvent('organization', removed)).toEqual({
-      kind: 'ignore',
-      reason: 'event organization.member_removed does not invite anyone',
-    })
-    expect(mapGitHubEvent('push', githubExample('push'))).toMatchObject({ kind: 'ignore' })
+  it('skips other organization actions and other events', () => {
+    expect(map('organization', { ...githubExample('organization', 'member_added'), action: 'renamed' }).skip).toBe(
+      'event organization.renamed does not invite anyone',
+    )
+    expect(map('push', githubExample('push')).skip).toContain('push')
   })
 })

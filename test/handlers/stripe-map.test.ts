@@ -1,50 +1,59 @@
 import { describe, expect, it } from 'vitest'
-import { mapStripeEvent } from '../../src/handlers/stripe.ts'
+import { mapStripeEvent } from '../../src/handlers/stripe-map.ts'
 import { stripeEvent } from '../helpers/fixtures.ts'
 
 describe('mapStripeEvent', () => {
-  it('invites the email the buyer typed at checkout, not the prefill, with their name', () => {
-    expect(mapStripeEvent(stripeEvent('checkout.session.completed'))).toEqual({
-      kind: 'invite',
+  it('names the email the buyer typed at checkout, not the prefill, with their name; items are left to read', () => {
+    const event = stripeEvent('checkout.session.completed')
+    expect(mapStripeEvent(event)).toEqual({
+      source: 'stripe',
+      eventId: event.id,
+      eventType: 'checkout.session.completed',
       recipient: { kind: 'email', email: 'Ann.Buyer@Example.com ' },
       data: { full_name: 'Ann Buyer' },
+      facts: { source: 'stripe', event: 'checkout.session.completed', stripe: { items: null, mode: 'payment', livemode: false, metadata: {} } },
+      itemsFrom: { kind: 'stripe-checkout', sessionId: event.data.object.id },
     })
   })
 
-  it('invites for a session paid with nothing to pay', () => {
+  it('counts a session with nothing to pay as paid', () => {
     const event = stripeEvent('checkout.session.completed', { object: { payment_status: 'no_payment_required' } })
-    expect(mapStripeEvent(event)).toMatchObject({ kind: 'invite' })
+    expect(mapStripeEvent(event).skip).toBeUndefined()
   })
 
-  it('ignores a completed session whose payment has not arrived yet', () => {
-    const action = mapStripeEvent(stripeEvent('checkout.session.completed.unpaid'))
-    expect(action).toEqual({ kind: 'ignore', reason: expect.stringContaining('unpaid') })
+  it('skips a completed session whose payment has not arrived yet', () => {
+    expect(mapStripeEvent(stripeEvent('checkout.session.completed.unpaid')).skip).toContain('unpaid')
   })
 
-  it('invites when a delayed payment succeeds', () => {
+  it('takes a delayed payment that succeeded', () => {
     expect(mapStripeEvent(stripeEvent('checkout.session.async_payment_succeeded'))).toMatchObject({
-      kind: 'invite',
       recipient: { kind: 'email', email: 'dana.delayed@example.com' },
     })
+    expect(mapStripeEvent(stripeEvent('checkout.session.async_payment_succeeded')).skip).toBeUndefined()
   })
 
-  it('invites the customer email of a paid invoice', () => {
-    expect(mapStripeEvent(stripeEvent('invoice.paid'))).toEqual({
-      kind: 'invite',
+  it('names the customer email of a paid invoice, with its items and subscription mode', () => {
+    expect(mapStripeEvent(stripeEvent('invoice.paid'))).toMatchObject({
       recipient: { kind: 'email', email: 'ann.buyer@example.com' },
       data: { full_name: 'Ann Buyer' },
+      facts: { stripe: { items: [{ price: 'price_1QxYyAB2cDeFgHiJpRoMoNtH', product: 'prod_TbPro123456789' }], mode: 'subscription' } },
+    })
+  })
+
+  it('names the customer id of a subscription event, to be read from the API', () => {
+    expect(mapStripeEvent(stripeEvent('customer.subscription.deleted'))).toMatchObject({
+      recipient: { kind: 'stripe-customer', customerId: 'cus_TbCdEfGhIjKlMn' },
+      facts: { stripe: { items: [{ price: 'price_1QxYyAB2cDeFgHiJpRoMoNtH', product: 'prod_TbPro123456789' }] } },
     })
   })
 
   it('names nobody when the paid session has no customer email', () => {
     const event = stripeEvent('checkout.session.completed', { object: { customer_details: { email: null, name: null } } })
-    expect(mapStripeEvent(event)).toEqual({ kind: 'invite', recipient: null })
+    expect(mapStripeEvent(event).recipient).toBeNull()
   })
 
-  it('ignores other event types with the reason', () => {
-    expect(mapStripeEvent(stripeEvent('customer.subscription.deleted'))).toEqual({
-      kind: 'ignore',
-      reason: 'event type customer.subscription.deleted does not invite anyone',
-    })
+  it('skips other event types with the reason', () => {
+    const event = { ...stripeEvent('invoice.paid'), type: 'charge.refunded' }
+    expect(mapStripeEvent(event).skip).toBe('event type charge.refunded does not invite anyone')
   })
 })

@@ -1,0 +1,45 @@
+import { tryClaim, type ClaimOptions } from './claims.ts'
+import type { DeliveryResult, Outcome } from './delivery.ts'
+import { maskEmail, personId } from './email.ts'
+import type { IdentityClient } from './identity.ts'
+
+export type PersonOutcome = Extract<Outcome, 'invited' | 'already_registered' | 'duplicate' | 'in_progress' | 'rejected'>
+
+export interface InviteOnceDeps extends ClaimOptions {
+  hashKey: () => Promise<string>
+}
+
+/**
+ * One invite per person, whoever asks (a webhook event or POST /invites): the
+ * person claim is keyed by a hash of the normalised address, taken before
+ * identity is called and marked done only after identity confirmed.
+ */
+export async function inviteOnce(
+  email: string,
+  data: Record<string, unknown> | undefined,
+  identity: Pick<IdentityClient, 'invite'>,
+  deps: InviteOnceDeps,
+): Promise<DeliveryResult & { outcome: PersonOutcome; userId?: string }> {
+  const masked = maskEmail(email)
+  const key = `person/${personId(email, await deps.hashKey())}`
+  const person = await tryClaim(key, { store: deps.store, now: deps.now, leaseMs: deps.leaseMs })
+  if (person.kind === 'done') return { outcome: 'duplicate', reason: `person already handled (${person.outcome})`, email: masked }
+  if (person.kind === 'busy') {
+    return { outcome: 'in_progress', reason: 'this person is being invited by another request', retryAfterSeconds: person.retryAfterSeconds, email: masked }
+  }
+
+  let invite
+  try {
+    invite = await identity.invite(email, data)
+  } catch (error) {
+    await person.claim.release().catch(() => {})
+    throw error
+  }
+  if (invite.outcome === 'rejected') {
+    // The address is unusable, not the person handled: leave the person open.
+    await person.claim.release()
+    return { outcome: 'rejected', reason: `identity refused the address: ${invite.reason}`, email: masked }
+  }
+  await person.claim.complete(invite.outcome)
+  return { outcome: invite.outcome, email: masked, ...(invite.outcome === 'invited' && invite.userId ? { userId: invite.userId } : {}) }
+}

@@ -1,0 +1,76 @@
+import type { Delivery } from '../core/delivery.ts'
+import type { StripeEventLike } from './stripe.ts'
+import { itemsFromInvoice, itemsFromSubscription } from './stripe-items.ts'
+
+type Loose = Record<string, any>
+
+const PAID_SESSION_STATUSES = new Set(['paid', 'no_payment_required'])
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() ? value : undefined
+}
+
+function record(value: unknown): Loose {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Loose) : {}
+}
+
+function withName(name: string | undefined): Pick<Delivery, 'data'> {
+  return name ? { data: { full_name: name } } : {}
+}
+
+/** What a verified Stripe event says: who, which items, which facts rules may match. Pure. */
+export function mapStripeEvent(event: StripeEventLike): Delivery {
+  const object = record(event.data?.object)
+  const base = { source: 'stripe' as const, eventId: event.id, eventType: event.type }
+  const facts = (stripe: NonNullable<Delivery['facts']['stripe']>) => ({ source: 'stripe' as const, event: event.type, stripe })
+  const livemode = typeof event.livemode === 'boolean' ? event.livemode : undefined
+
+  switch (event.type) {
+    case 'checkout.session.completed':
+    case 'checkout.session.async_payment_succeeded': {
+      const status = text(object.payment_status)
+      // customer_details is what the buyer typed at checkout; customer_email is only the prefill.
+      const details = record(object.customer_details)
+      const email = text(details.email)
+      return {
+        ...base,
+        ...(!status || !PAID_SESSION_STATUSES.has(status)
+          ? { skip: `checkout session is not paid yet (payment_status: ${status ?? 'missing'})` }
+          : {}),
+        recipient: email ? { kind: 'email', email } : null,
+        ...withName(text(details.name)),
+        // A session's line items are not in the event: they are read from the API when a rule needs them.
+        facts: facts({ items: null, mode: text(object.mode), livemode, metadata: record(object.metadata) }),
+        ...(text(object.id) ? { itemsFrom: { kind: 'stripe-checkout' as const, sessionId: object.id as string } } : {}),
+      }
+    }
+    case 'invoice.paid': {
+      const email = text(object.customer_email)
+      const subscription = record(record(object.parent).subscription_details)
+      const hasSubscription = Boolean(text(subscription.subscription) ?? text(object.subscription))
+      return {
+        ...base,
+        recipient: email ? { kind: 'email', email } : text(object.customer) ? { kind: 'stripe-customer', customerId: object.customer } : null,
+        ...withName(text(object.customer_name)),
+        facts: facts({
+          items: itemsFromInvoice(object),
+          mode: hasSubscription ? 'subscription' : 'payment',
+          livemode,
+          // Plans are usually tagged on the subscription; the invoice's own metadata wins.
+          metadata: { ...record(subscription.metadata), ...record(object.metadata) },
+        }),
+      }
+    }
+    case 'customer.subscription.created':
+    case 'customer.subscription.deleted': {
+      const customer = text(object.customer) ?? text(record(object.customer).id)
+      return {
+        ...base,
+        recipient: customer ? { kind: 'stripe-customer', customerId: customer } : null,
+        facts: facts({ items: itemsFromSubscription(object), mode: 'subscription', livemode, metadata: record(object.metadata) }),
+      }
+    }
+    default:
+      return { ...base, skip: `event type ${event.type} does not invite anyone`, recipient: null, facts: { source: 'stripe', event: event.type } }
+  }
+}

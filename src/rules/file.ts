@@ -1,0 +1,32 @@
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { Env } from '../core/config.ts'
+import { parseRules, RulesError } from './load.ts'
+import type { RulesFile } from './schema.ts'
+
+export const RULES_FILE_NAME = 'invite-bridge.config.json'
+
+/**
+ * The rules for the local server and the CLI: INVITE_BRIDGE_CONFIG, else
+ * invite-bridge.config.json in the working directory. A `.ts`/`.js` file
+ * (with `defineConfig`) is imported; JSON is read. (The Netlify function
+ * bundles the JSON file instead: it has no file system to read at run time.)
+ */
+export async function loadRulesFile(env: Env, cwd = process.cwd()): Promise<{ rules: RulesFile; path: string }> {
+  const path = resolve(cwd, env.INVITE_BRIDGE_CONFIG?.trim() || RULES_FILE_NAME)
+  let input: unknown
+  try {
+    input = /\.(c|m)?[jt]s$/.test(path)
+      ? ((await import(pathToFileURL(path).href)) as { default: unknown }).default
+      : JSON.parse(await readFile(path, 'utf8'))
+  } catch (error) {
+    const code = (error as { code?: string }).code
+    throw new RulesError(
+      code === 'ENOENT' || code === 'ERR_MODULE_NOT_FOUND'
+        ? `Rules file ${path} does not exist (set INVITE_BRIDGE_CONFIG or create ${RULES_FILE_NAME})`
+        : `Rules file ${path} cannot be read: ${(error as Error).message}`,
+    )
+  }
+  return { rules: parseRules(input, path), path }
+}
