@@ -46,7 +46,15 @@ export async function startTestBridge(options: { env?: Env; deps?: (identity: Se
   }
   const store = openSqliteStore({ dir })
   const logs: LogFields[] = []
-  const app = createApp({ config: loadConfig(env), store, log: (fields) => logs.push(fields), ...(await options.deps?.(identity)) })
+  let app: Hono
+  try {
+    app = createApp({ config: loadConfig(env), store, log: (fields) => logs.push(fields), ...(await options.deps?.(identity)) })
+  } catch (error) {
+    await identity.close()
+    await store.close?.()
+    await rm(dir, { recursive: true, force: true })
+    throw error
+  }
   return {
     app,
     identity,
