@@ -147,7 +147,7 @@ describe('GitHub joins and leaves under rules', () => {
     expect(await github(invited)).toMatchObject({ outcome: 'invited', roles: { granted: ['staff'] } })
     expect(rolesOf('ann@example.com')).toEqual(['staff'])
 
-    const removed = { ...githubExample('organization', 'member_added'), action: 'member_removed' }
+    const removed: Record<string, any> = { ...githubExample('organization', 'member_added'), action: 'member_removed' }
     removed.organization.login = 'acme'
     removed.membership.user.login = 'octo-ann'
     expect(await github(removed)).toMatchObject({ outcome: 'roles_updated', roles: { revoked: ['staff'] } })
