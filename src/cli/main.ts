@@ -1,4 +1,6 @@
 import type { Env } from '../core/config.ts'
+import { CHECK_CONFIG_HELP, runCheckConfig } from './check-config.ts'
+import { EXPLAIN_HELP, runExplain } from './explain.ts'
 import { INVITE_HELP, runInvite } from './invite.ts'
 import { runSend, SEND_HELP } from './send.ts'
 import { UsageError, type CommandIO } from './usage.ts'
@@ -6,10 +8,14 @@ import { UsageError, type CommandIO } from './usage.ts'
 export const MAIN_HELP = `Usage: invite-bridge <command> [options]
 
 Commands:
-  send     sign and post a test webhook delivery to the bridge (like
-           \`stripe trigger\`, offline)
-  invite   invite addresses (arguments or a CSV file) through the bridge's
-           POST /invites, each person once
+  send          sign and post a test webhook delivery to the bridge (like
+                \`stripe trigger\`, offline)
+  invite        invite addresses (arguments or a CSV file) through the
+                bridge's POST /invites, each person once
+  check-config  validate the rules file and print the rules as the bridge
+                applies them (Netlify's build runs it)
+  explain       show which rules a webhook payload matches and what the
+                bridge would do with it, writing nothing
 
 Run \`invite-bridge <command> --help\` for a command's options.
 The bridge itself runs with \`npm start\` (see README.md).`
@@ -17,6 +23,8 @@ The bridge itself runs with \`npm start\` (see README.md).`
 const COMMANDS: Record<string, { run: (argv: string[], io: CommandIO, env: Env) => Promise<number>; help: string }> = {
   send: { run: runSend, help: SEND_HELP },
   invite: { run: runInvite, help: INVITE_HELP },
+  'check-config': { run: runCheckConfig, help: CHECK_CONFIG_HELP },
+  explain: { run: runExplain, help: EXPLAIN_HELP },
 }
 
 /** The CLI, as a function of its arguments: returns the exit status. */

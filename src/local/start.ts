@@ -1,6 +1,5 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { existsSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
@@ -9,8 +8,8 @@ import { loadConfig, maskSecret, type BridgeConfig, type Env } from '../core/con
 import { maskEmail } from '../core/email.ts'
 import { jsonLineLogger } from '../core/log.ts'
 import { createIdentitySandbox } from '../sandbox/identity-sandbox.ts'
-import { loadRulesFile, RULES_FILE_NAME } from '../rules/file.ts'
-import { assertRulesConfigured, DEFAULT_RULES } from '../rules/load.ts'
+import { loadRulesOrDefaults } from '../rules/file.ts'
+import { assertRulesConfigured } from '../rules/load.ts'
 import type { RulesFile } from '../rules/schema.ts'
 import { openSqliteStore } from '../stores/sqlite-store.ts'
 import { devSecretsPath, loadOrCreateDevSecrets } from './dev-secrets.ts'
@@ -143,13 +142,8 @@ function shortPath(path: string): string {
 
 /** The rules file, or the built-in defaults when none was asked for and none is in the working directory. */
 async function localRules(env: Env): Promise<{ file: RulesFile; origin: string }> {
-  try {
-    const { rules, path } = await loadRulesFile(env)
-    return { file: rules, origin: `${shortPath(path)} (${rules.rules.length} rules)` }
-  } catch (error) {
-    if (!env.INVITE_BRIDGE_CONFIG?.trim() && !existsSync(RULES_FILE_NAME)) {
-      return { file: DEFAULT_RULES, origin: 'built-in defaults (invite paying buyers and new org members)' }
-    }
-    throw error
-  }
+  const { rules, path } = await loadRulesOrDefaults(env)
+  return path === null
+    ? { file: rules, origin: 'built-in defaults (invite paying buyers and new org members)' }
+    : { file: rules, origin: `${shortPath(path)} (${rules.rules.length} rules)` }
 }

@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Env } from '../core/config.ts'
-import { parseRules, RulesError } from './load.ts'
+import { DEFAULT_RULES, parseRules, RulesError } from './load.ts'
 import type { RulesFile } from './schema.ts'
 
 export const RULES_FILE_NAME = 'invite-bridge.config.json'
@@ -29,4 +30,13 @@ export async function loadRulesFile(env: Env, cwd = process.cwd()): Promise<{ ru
     )
   }
   return { rules: parseRules(input, path), path }
+}
+
+/**
+ * What the local server and the CLI run on: the rules file, or DEFAULT_RULES
+ * (path null) when none was asked for and invite-bridge.config.json is not in `cwd`.
+ */
+export async function loadRulesOrDefaults(env: Env, cwd = process.cwd()): Promise<{ rules: RulesFile; path: string | null }> {
+  if (!env.INVITE_BRIDGE_CONFIG?.trim() && !existsSync(resolve(cwd, RULES_FILE_NAME))) return { rules: DEFAULT_RULES, path: null }
+  return loadRulesFile(env, cwd)
 }

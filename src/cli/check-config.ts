@@ -1,0 +1,91 @@
+import { parseArgs } from 'node:util'
+import { ConfigError, loadConfig, type Env } from '../core/config.ts'
+import { RULES_FILE_NAME } from '../rules/file.ts'
+import { assertRulesConfigured, RulesError } from '../rules/load.ts'
+import { DEFAULTS_NOTE, describeRule, readRules, ruleWarnings } from './rules-text.ts'
+import { UsageError, type CommandIO } from './usage.ts'
+
+export const CHECK_CONFIG_HELP = `Usage: invite-bridge check-config [options]
+
+Validates the rules file and prints the rules as the bridge applies them: one
+block per rule with its index, source, events, match, and what it does
+(invites, grants roles, revokes roles, sets data). Netlify's build runs it
+(npm run check-config), so a bad rules file fails the deploy, not the webhooks.
+
+The rules file is --config, else $INVITE_BRIDGE_CONFIG, else
+./invite-bridge.config.json; when none of them exists the built-in defaults
+apply (invite paying buyers and new org members, no roles).
+
+Errors (exit 1):
+  - any bad field: every one is listed by its path, e.g. rules[0].match.prices[0]
+  - rules that need the Stripe API (checkout rules matching prices or products,
+    subscription rules) while STRIPE_SECRET_KEY is not set: the bridge refuses
+    to start without it. On Netlify, give the variable the Builds scope too.
+  - a bad setting in the environment (the bridge would answer 503)
+  - on Netlify, no ${RULES_FILE_NAME}: the function bundles that file
+Warnings (exit 0): a rule that invites on an event that ends something
+(member_removed, subscription deleted), no rules at all, and on Netlify an
+INVITE_BRIDGE_CONFIG the function does not read.
+
+Options:
+  --config <path>   the rules file (.json, or .ts/.js exporting defineConfig(...))
+  --json            print the parsed rules as JSON instead (itself a valid rules file);
+                    notes, warnings and errors still go to stderr
+  -h, --help        show this help
+
+Exit status: 0 when valid (warnings allowed), 1 when not, 2 for bad arguments.`
+
+export async function runCheckConfig(argv: string[], io: CommandIO, env: Env): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.help) {
+    io.out(CHECK_CONFIG_HELP)
+    return 0
+  }
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" (the rules file goes after --config)`)
+
+  let loaded: Awaited<ReturnType<typeof readRules>>
+  try {
+    loaded = await readRules(values.config, env)
+  } catch (error) {
+    if (!(error instanceof RulesError)) throw error
+    io.err(`error: ${error.message}`)
+    return 1
+  }
+  const { rules, path } = loaded
+
+  // The Netlify function imports invite-bridge.config.json at bundle time and nothing else.
+  const onNetlify = env.NETLIFY === 'true'
+  const errors: string[] = []
+  const warnings = ruleWarnings(rules.rules)
+  if (!rules.rules.length) warnings.push('there are no rules: every delivery is ignored')
+  if (onNetlify && values.config === undefined && env.INVITE_BRIDGE_CONFIG?.trim()) {
+    warnings.push(`INVITE_BRIDGE_CONFIG is set, but the Netlify function bundles ${RULES_FILE_NAME}, not that file`)
+  }
+  if (path === null && onNetlify) errors.push(`the Netlify function bundles ${RULES_FILE_NAME}: create it (copy the defaults with \`invite-bridge check-config --json\`)`)
+  try {
+    assertRulesConfigured(rules.rules, loadConfig(env))
+  } catch (error) {
+    if (!(error instanceof RulesError || error instanceof ConfigError)) throw error
+    errors.push(error.message)
+  }
+
+  if (values.json) io.out(JSON.stringify(rules, null, 2))
+  else {
+    io.out(`Rules: ${path ?? 'built-in defaults'} (${rules.rules.length} ${rules.rules.length === 1 ? 'rule' : 'rules'})`)
+    for (const [index, rule] of rules.rules.entries()) io.out(['', ...describeRule(rule, index)].join('\n'))
+  }
+  if (path === null) io.err(`note: ${DEFAULTS_NOTE}`)
+  for (const warning of warnings) io.err(`warning: ${warning}`)
+  for (const error of errors) io.err(`error: ${error}`)
+  if (errors.length) return 1
+  if (!values.json) io.out(`\nOK: the rules are valid${warnings.length ? ` (${warnings.length} ${warnings.length === 1 ? 'warning' : 'warnings'})` : ''}.`)
+  return 0
+}

@@ -1,0 +1,57 @@
+import type { Env } from '../core/config.ts'
+import { loadRulesOrDefaults } from '../rules/file.ts'
+import type { Rule, RulesFile } from '../rules/schema.ts'
+
+/** The rules `check-config` and `explain` read: `--config` wins over INVITE_BRIDGE_CONFIG; path null = built-in defaults. */
+export function readRules(configFlag: string | undefined, env: Env): Promise<{ rules: RulesFile; path: string | null }> {
+  return loadRulesOrDefaults(configFlag === undefined ? env : { ...env, INVITE_BRIDGE_CONFIG: configFlag })
+}
+
+export const DEFAULTS_NOTE =
+  'no rules file (set INVITE_BRIDGE_CONFIG, pass --config, or create invite-bridge.config.json): ' +
+  'the built-in defaults apply, invite paying buyers and new org members, no roles'
+
+/** `prices: price_a, price_b; mode: payment`, or `(none: every such event)`. */
+export function describeMatch(rule: Rule): string {
+  const entries = Object.entries(rule.match ?? {}).map(([key, value]) => {
+    if (Array.isArray(value)) return `${key}: ${value.join(', ')}`
+    if (value !== null && typeof value === 'object') {
+      return `${key}: ${Object.entries(value).map(([name, wanted]) => `${name}=${String(wanted)}`).join(', ')}`
+    }
+    return `${key}: ${String(value)}`
+  })
+  return entries.length ? entries.join('; ') : '(none: every such event)'
+}
+
+/** What a rule does when it matches, in words. */
+export function describeEffect(rule: Rule): string {
+  if (rule.revoke) return `revokes roles ${rule.revoke.join(', ')} (never invites)`
+  const parts = [rule.invite === false ? 'does not invite (people who already have an account only)' : 'invites']
+  if (rule.roles) parts.push(`grants roles ${rule.roles.join(', ')}`)
+  if (rule.data) parts.push(`sets data ${JSON.stringify(rule.data)}`)
+  return parts.join(', ')
+}
+
+/** One block per rule, indexed as error messages and logs name them (`rules[0]`). */
+export function describeRule(rule: Rule, index: number): string[] {
+  return [
+    `rules[${index}]  ${rule.source}`,
+    `  events: ${rule.events.join(', ')}`,
+    `  match:  ${describeMatch(rule)}`,
+    `  does:   ${describeEffect(rule)}`,
+  ]
+}
+
+// Events that end something: a rule that invites on them invites the person who just left.
+const ENDING_EVENTS = new Set(['organization.member_removed', 'customer.subscription.deleted'])
+
+/** Valid but probably not meant: a rule that invites on an event that ends a membership or a subscription. */
+export function ruleWarnings(rules: readonly Rule[]): string[] {
+  return rules.flatMap((rule, index) => {
+    if (rule.revoke || rule.invite === false) return []
+    const ending = (rule.events as readonly string[]).filter((event) => ENDING_EVENTS.has(event))
+    return ending.length
+      ? [`rules[${index}] invites on ${ending.join(', ')}: did you mean "revoke", or "invite": false to only change roles?`]
+      : []
+  })
+}
