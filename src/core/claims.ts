@@ -75,3 +75,24 @@ function heldClaim(key: string, etag: string, { store, now }: ClaimOptions): Cla
     },
   }
 }
+
+/**
+ * tryClaim, but a live lease held by someone else is waited out for up to
+ * `waitMs` (with growing pauses) before answering busy. For callers whose
+ * provider may never retry (GitHub), a short wait turns "409, lost" into
+ * "done a moment later".
+ */
+export async function claimWaiting(
+  key: string,
+  options: ClaimOptions & { waitMs: number; sleep?: (ms: number) => Promise<void> },
+): Promise<ClaimAttempt> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
+  const deadline = options.now() + options.waitMs
+  let pause = 25
+  for (;;) {
+    const attempt = await tryClaim(key, options)
+    if (attempt.kind !== 'busy' || options.now() + pause > deadline) return attempt
+    await sleep(pause)
+    pause = Math.min(pause * 2, 400)
+  }
+}

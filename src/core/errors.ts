@@ -23,10 +23,6 @@ export class BridgeError extends Error {
     this.retryAfter = options?.retryAfter
   }
 
-  /** True for answers that mean "try again later": the provider's retry is our retry. */
-  get retryable(): boolean {
-    return this.status >= 500 || this.status === 409 || this.status === 429
-  }
 }
 
 /** 400: the request cannot be read at all (missing header, body not JSON, bad field). */
@@ -99,4 +95,11 @@ export class BatchTooLargeError extends BridgeError {
     super(413, 'batch_too_large', `${count} addresses in one request; the limit is ${max} (INVITE_MAX_BATCH): split the list`)
     this.max = max
   }
+}
+
+/** The log fields for a request that ended in an error; mirrors errorResponse in app.ts (unknown errors answer 503). */
+export function errorLogFields(error: unknown): { outcome: 'error'; error: string; status: number } {
+  return error instanceof BridgeError
+    ? { outcome: 'error', error: error.code, status: error.status }
+    : { outcome: 'error', error: 'internal', status: 503 }
 }

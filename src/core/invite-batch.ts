@@ -6,7 +6,7 @@ import { inviteOnce, type PersonOutcome } from './invite-once.ts'
 import type { PipelineDeps } from './pipeline.ts'
 
 /** `failed`: identity could not answer for this address now; like `in_progress`, it is "not done, send it again". */
-export type AddressOutcome = PersonOutcome | 'failed'
+export type AddressOutcome = PersonOutcome | 'failed' | 'dry_run'
 
 export interface AddressResult {
   /** Normalised when it is an address; otherwise exactly as sent. */
@@ -31,9 +31,11 @@ export interface InviteBatchOptions {
   concurrency: number
   /** ms timestamp after which no new address is started, so the answer comes back inside the function's time limit. */
   startBy: number
+  /** BRIDGE_DRY_RUN: check and report every address, claim and send nothing. */
+  dryRun?: boolean
 }
 
-const OUTCOMES: AddressOutcome[] = ['invited', 'already_registered', 'duplicate', 'rejected', 'in_progress', 'failed']
+const OUTCOMES: AddressOutcome[] = ['invited', 'already_registered', 'duplicate', 'rejected', 'in_progress', 'failed', 'dry_run']
 // Either of these fails every address alike: answer 503 for the request, as the webhooks do.
 const FATAL_CODES = new Set(['identity_auth_failed', 'identity_not_configured'])
 
@@ -86,6 +88,10 @@ export async function inviteBatch(options: InviteBatchOptions): Promise<AddressR
       if (!halt && deps.now() >= options.startBy) halt = { reason: 'not attempted: this request ran out of time; send the address again' }
       if (halt) {
         results[index] = { email, outcome: 'failed', ...halt, retryable: true }
+        continue
+      }
+      if (options.dryRun) {
+        results[index] = { email, outcome: 'dry_run', reason: 'BRIDGE_DRY_RUN is set: would be invited unless already invited' }
         continue
       }
       try {

@@ -1,4 +1,4 @@
-import { tryClaim, type ClaimOptions } from './claims.ts'
+import { claimWaiting, type ClaimOptions } from './claims.ts'
 import type { DeliveryResult, Outcome } from './delivery.ts'
 import { maskEmail, personId } from './email.ts'
 import type { IdentityClient } from './identity.ts'
@@ -7,6 +7,8 @@ export type PersonOutcome = Extract<Outcome, 'invited' | 'already_registered' | 
 
 export interface InviteOnceDeps extends ClaimOptions {
   hashKey: () => Promise<string>
+  /** How long to wait for another request inviting the same person before answering in_progress (default: not at all). */
+  personWaitMs?: number
 }
 
 /**
@@ -22,7 +24,7 @@ export async function inviteOnce(
 ): Promise<DeliveryResult & { outcome: PersonOutcome; userId?: string }> {
   const masked = maskEmail(email)
   const key = `person/${personId(email, await deps.hashKey())}`
-  const person = await tryClaim(key, { store: deps.store, now: deps.now, leaseMs: deps.leaseMs })
+  const person = await claimWaiting(key, { store: deps.store, now: deps.now, leaseMs: deps.leaseMs, waitMs: deps.personWaitMs ?? 0 })
   if (person.kind === 'done') return { outcome: 'duplicate', reason: `person already handled (${person.outcome})`, email: masked }
   if (person.kind === 'busy') {
     return { outcome: 'in_progress', reason: 'this person is being invited by another request', retryAfterSeconds: person.retryAfterSeconds, email: masked }

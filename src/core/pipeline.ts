@@ -32,6 +32,8 @@ export interface PipelineDeps {
   leaseMs: number
 }
 
+const PERSON_WAIT_MS = 3000
+
 export function eventKey(delivery: Pick<Delivery, 'source' | 'eventId'>): string {
   return `event/${delivery.source}/${encodeURIComponent(delivery.eventId)}`
 }
@@ -58,7 +60,7 @@ export async function processDelivery(delivery: Delivery, deps: PipelineDeps): P
   }
 
   try {
-    const result = await carryOut(delivery.recipient, plan, identity, deps)
+    const result = await carryOut(delivery, plan, identity, deps)
     if (result.outcome === 'in_progress') await event.claim.release()
     else await event.claim.complete(result.outcome)
     return { ...result, plan: summary }
@@ -68,8 +70,8 @@ export async function processDelivery(delivery: Delivery, deps: PipelineDeps): P
   }
 }
 
-async function carryOut(recipient: Recipient | null, plan: Plan, identity: IdentityClient, deps: PipelineDeps): Promise<DeliveryResult> {
-  const person = await resolve(recipient, deps)
+async function carryOut(delivery: Delivery, plan: Plan, identity: IdentityClient, deps: PipelineDeps): Promise<DeliveryResult> {
+  const person = await resolve(delivery.recipient, deps)
   if (!person?.email) return { outcome: 'no_email', reason: 'the event names nobody with a known email address' }
   const email = normaliseEmail(person.email)
   if (!email) return { outcome: 'rejected', reason: 'the event carries an invalid email address' }
@@ -77,12 +79,13 @@ async function carryOut(recipient: Recipient | null, plan: Plan, identity: Ident
   let invited: Awaited<ReturnType<typeof inviteOnce>> | undefined
   if (plan.invite) {
     const data = person.name && !plan.data.full_name ? { full_name: person.name, ...plan.data } : plan.data
-    invited = await inviteOnce(email, Object.keys(data).length ? data : undefined, identity, deps)
+    // Waiting out another event's invite of this person (bounded) saves a 409 that GitHub would never retry.
+    invited = await inviteOnce(email, Object.keys(data).length ? data : undefined, identity, { ...deps, personWaitMs: PERSON_WAIT_MS })
     if (invited.outcome === 'in_progress' || invited.outcome === 'rejected') return invited
   }
   if (!plan.grant.length && !plan.revoke.length) return invited!
 
-  const change = await changeRoles({ email, userId: invited?.userId, grant: plan.grant, revoke: plan.revoke }, identity, deps)
+  const change = await changeRoles({ email, userId: invited?.userId, grant: plan.grant, revoke: plan.revoke, at: delivery.occurredAt }, identity, deps)
   const masked = maskEmail(email)
   if (change.status === 'busy') {
     return { outcome: 'in_progress', reason: 'another change to this person is being applied', retryAfterSeconds: change.retryAfterSeconds, email: masked }

@@ -18,7 +18,8 @@ export async function planDelivery(delivery: Delivery, rules: readonly Rule[], s
 
   let facts = delivery.facts
   if (facts.stripe && facts.stripe.items === null && candidates.some((index) => ruleNeedsItems(rules[index]!))) {
-    if (!stripeApi || !delivery.itemsFrom) {
+    if (!delivery.itemsFrom) return { ignored: 'the checkout session has no id, so its line items cannot be read' }
+    if (!stripeApi) {
       throw new NotConfiguredError('stripe_api_not_configured', 'Rules match on prices or products: set STRIPE_SECRET_KEY (a restricted read-only key) so line items can be read')
     }
     facts = { ...facts, stripe: { ...facts.stripe, items: await stripeApi.checkoutLineItems(delivery.itemsFrom.sessionId) } }

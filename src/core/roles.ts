@@ -1,4 +1,4 @@
-import { tryClaim, type ClaimOptions } from './claims.ts'
+import { claimWaiting, type ClaimOptions } from './claims.ts'
 import { personId } from './email.ts'
 import type { IdentityUser } from './identity.ts'
 
@@ -12,7 +12,7 @@ export interface RoleAdmin {
 }
 
 export type RoleChange =
-  | { status: 'applied'; userId: string; roles: string[]; added: string[]; removed: string[] }
+  | { status: 'applied'; userId: string; roles: string[]; added: string[]; removed: string[]; skipped?: string[] }
   /** Nobody has an account at this address: a revoke is a no-op, a grant has no one to go to. */
   | { status: 'no_account' }
   /** Another change for this person held the lock for longer than we waited. */
@@ -25,7 +25,20 @@ export interface RoleChangeDeps extends ClaimOptions {
   sleep?: (ms: number) => Promise<void>
 }
 
-const LOCK_LEASE_MS = 15_000
+// Longer than everything done under the lock can take (a few identity calls, each with its own timeout).
+const LOCK_LEASE_MS = 60_000
+
+export interface RoleChangeRequest {
+  email: string
+  userId?: string
+  grant: string[]
+  revoke: string[]
+  /** When the event happened (ms). A change older than the last one applied to a role is skipped. */
+  at: number
+}
+
+/** Per person: when each role was last granted or revoked, by event time. */
+type RoleHistory = Record<string, { change: 'grant' | 'revoke'; at: number }>
 
 /**
  * Roles are read, changed and written back (GoTrue has no "add a role"), so
@@ -34,39 +47,50 @@ const LOCK_LEASE_MS = 15_000
  * not completed, when the change is written.
  */
 export async function changeRoles(
-  request: { email: string; userId?: string; grant: string[]; revoke: string[] },
+  request: RoleChangeRequest,
   admin: RoleAdmin,
   deps: RoleChangeDeps,
 ): Promise<RoleChange> {
   const key = `roles/${personId(request.email, await deps.hashKey())}`
-  const sleep = deps.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)))
-  const deadline = deps.now() + (deps.waitMs ?? 4000)
-  let pause = 25
-  for (;;) {
-    const attempt = await tryClaim(key, { ...deps, leaseMs: LOCK_LEASE_MS })
-    if (attempt.kind === 'claimed') {
-      try {
-        return await applyUnderLock(request, admin)
-      } finally {
-        await attempt.claim.release().catch(() => {})
-      }
-    }
-    if (attempt.kind === 'done') throw new Error(`role lock ${key} is marked done; locks are only ever released`)
-    if (deps.now() + pause > deadline) return { status: 'busy', retryAfterSeconds: attempt.retryAfterSeconds }
-    await sleep(pause)
-    pause = Math.min(pause * 2, 400)
+  const attempt = await claimWaiting(key, { ...deps, leaseMs: LOCK_LEASE_MS, waitMs: deps.waitMs ?? 3000 })
+  if (attempt.kind === 'busy') return { status: 'busy', retryAfterSeconds: attempt.retryAfterSeconds }
+  if (attempt.kind === 'done') throw new Error(`role lock ${key} is marked done; locks are only ever released`)
+  try {
+    return await applyUnderLock(request, admin, { ...deps, key: `role-history/${personId(request.email, await deps.hashKey())}` })
+  } finally {
+    await attempt.claim.release().catch(() => {})
   }
 }
 
-async function applyUnderLock(request: { email: string; userId?: string; grant: string[]; revoke: string[] }, admin: RoleAdmin): Promise<RoleChange> {
+/**
+ * Providers deliver out of order (Stripe retries a failed delivery for days),
+ * so a grant that arrives after a later cancellation must not bring the role
+ * back. Each role keeps the event time of its last change; older changes lose.
+ */
+async function applyUnderLock(request: RoleChangeRequest, admin: RoleAdmin, history: { store: RoleChangeDeps['store']; key: string }): Promise<RoleChange> {
   const user = (request.userId ? await admin.getUserById(request.userId) : null) ?? (await admin.findUserByEmail(request.email))
   if (!user) return { status: 'no_account' }
+  const past = await history.store.get<RoleHistory>(history.key)
+  const newer = (role: string) => (past?.value[role]?.at ?? -Infinity) <= request.at
+  const grant = request.grant.filter(newer)
+  const revoke = request.revoke.filter(newer)
+
   const current = currentRoles(user)
-  const next = [...new Set([...current, ...request.grant])].filter((role) => !request.revoke.includes(role))
+  const next = [...new Set([...current, ...grant])].filter((role) => !revoke.includes(role))
   const added = next.filter((role) => !current.includes(role))
   const removed = current.filter((role) => !next.includes(role))
   if (added.length || removed.length) await admin.setRoles(user.id, next)
-  return { status: 'applied', userId: user.id, roles: next, added, removed }
+
+  if (grant.length || revoke.length) {
+    const updated: RoleHistory = { ...past?.value }
+    for (const role of grant) updated[role] = { change: 'grant', at: request.at }
+    for (const role of revoke) updated[role] = { change: 'revoke', at: request.at }
+    // We hold the person's lock, so nobody else writes this record meanwhile.
+    const written = past ? await history.store.replace(history.key, updated, past.etag) : await history.store.create(history.key, updated)
+    if (!('replaced' in written ? written.replaced : written.created)) throw new Error(`role history ${history.key} changed while its lock was held`)
+  }
+  const skipped = [...request.grant, ...request.revoke].filter((role) => !newer(role))
+  return { status: 'applied', userId: user.id, roles: next, added, removed, ...(skipped.length ? { skipped } : {}) }
 }
 
 function currentRoles(user: IdentityUser): string[] {

@@ -29,23 +29,31 @@ export async function verifyGitHubSignature(rawBody: string, signature: string, 
   }
 }
 
+/** A non-empty trimmed string, or undefined: payload fields are not trusted to have their documented types. */
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() ? value.trim() : undefined
+}
+
 /** What a verified GitHub event says: who, in which org. Pure. */
-export function mapGitHubEvent(name: string, deliveryId: string, payload: GitHubPayload): Delivery {
-  const event = payload.action ? `${name}.${payload.action}` : name
+// GitHub's organization payloads carry no event time; GitHub never retries on its own, so arrival order is close enough.
+export function mapGitHubEvent(name: string, deliveryId: string, payload: GitHubPayload, receivedAt: number): Delivery {
+  const action = text(payload.action)
+  const event = action ? `${name}.${action}` : name
   const base = {
     source: 'github' as const,
     eventId: deliveryId,
     eventType: event,
-    facts: { source: 'github' as const, event, github: { org: payload.organization?.login ?? null } },
+    occurredAt: receivedAt,
+    facts: { source: 'github' as const, event, github: { org: text(payload.organization?.login) ?? null } },
   }
   if (name === 'ping') return { ...base, skip: 'ping: the webhook is connected', recipient: null }
   if (event === 'organization.member_invited') {
-    const email = payload.invitation?.email?.trim()
-    const login = payload.invitation?.login?.trim()
+    const email = text(payload.invitation?.email)
+    const login = text(payload.invitation?.login)
     return { ...base, recipient: email ? { kind: 'email', email } : login ? { kind: 'github-login', login } : null }
   }
   if (event === 'organization.member_added' || event === 'organization.member_removed') {
-    const login = payload.membership?.user?.login?.trim()
+    const login = text(payload.membership?.user?.login)
     return { ...base, recipient: login ? { kind: 'github-login', login } : null }
   }
   return { ...base, skip: `event ${event} does not invite anyone`, recipient: null }
@@ -70,9 +78,9 @@ export const githubSource: WebhookSource<GitHubSourceConfig> = {
     } catch {
       throw new BadRequestError('Signed body is not valid JSON: set the webhook content type to application/json', 'invalid_json')
     }
-    if (payload === null || typeof payload !== 'object') {
+    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
       throw new BadRequestError('Signed body is not a JSON object', 'invalid_json')
     }
-    return mapGitHubEvent(name, deliveryId, payload)
+    return mapGitHubEvent(name, deliveryId, payload, request.now)
   },
 }

@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import type { InvitesConfig } from '../core/config.ts'
 import { maskEmail } from '../core/email.ts'
-import { BridgeError } from '../core/errors.ts'
+import { errorLogFields } from '../core/errors.ts'
 import { hourlyCap } from '../core/hourly-cap.ts'
 import { assertMayInvite, callerLabel, identifyCaller } from '../core/invite-auth.ts'
 import { inviteBatch, isDone, summarise, type AddressResult } from '../core/invite-batch.ts'
@@ -52,6 +52,7 @@ export function invitesRoute(options: InvitesRouteOptions) {
         deps,
         cap: hourlyCap({ store: deps.store, limit: settings.hourlyLimit, now: deps.now }),
         allowedDomains: settings.allowedDomains,
+        dryRun: deps.dryRun,
         concurrency: options.concurrency ?? 4,
         startBy: started + (options.startBudgetMs ?? 6000),
       })
@@ -63,9 +64,7 @@ export function invitesRoute(options: InvitesRouteOptions) {
       if (retryAfter > 0) c.header('Retry-After', String(retryAfter))
       return c.json({ results, summary }, status)
     } catch (error) {
-      Object.assign(fields, error instanceof BridgeError
-        ? { outcome: 'error', error: error.code, status: error.status }
-        : { outcome: 'error', error: 'internal', status: 500 })
+      Object.assign(fields, errorLogFields(error))
       throw error
     } finally {
       log({ ...fields, durationMs: now() - started })

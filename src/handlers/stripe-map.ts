@@ -19,9 +19,15 @@ function withName(name: string | undefined): Pick<Delivery, 'data'> {
 }
 
 /** What a verified Stripe event says: who, which items, which facts rules may match. Pure. */
-export function mapStripeEvent(event: StripeEventLike): Delivery {
+export function mapStripeEvent(event: StripeEventLike, receivedAt: number): Delivery {
   const object = record(event.data?.object)
-  const base = { source: 'stripe' as const, eventId: event.id, eventType: event.type }
+  const created = (event as { created?: unknown }).created
+  const base = {
+    source: 'stripe' as const,
+    eventId: event.id,
+    eventType: event.type,
+    occurredAt: typeof created === 'number' && Number.isFinite(created) ? created * 1000 : receivedAt,
+  }
   const facts = (stripe: NonNullable<Delivery['facts']['stripe']>) => ({ source: 'stripe' as const, event: event.type, stripe })
   const livemode = typeof event.livemode === 'boolean' ? event.livemode : undefined
 

@@ -51,9 +51,9 @@ export const stripeSource: WebhookSource<StripeSourceConfig> = {
   name: 'stripe',
   async receive(request, settings): Promise<Delivery> {
     const event = await verifyStripeEvent(request, settings)
-    if (typeof event.id !== 'string' || !event.id || typeof event.type !== 'string') {
+    if (event === null || typeof event !== 'object' || typeof event.id !== 'string' || !event.id || typeof event.type !== 'string') {
       throw new BadRequestError('Signed Stripe event has no id or type', 'invalid_event')
     }
-    return mapStripeEvent(event)
+    return mapStripeEvent(event, request.now)
   },
 }

@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import type { SourceName } from '../core/config.ts'
 import { SOURCE_SECRET_VARIABLES } from '../core/config.ts'
 import type { DeliveryResult, Outcome } from '../core/delivery.ts'
-import { BridgeError, NotConfiguredError } from '../core/errors.ts'
+import { BadRequestError, BridgeError, NotConfiguredError, errorLogFields } from '../core/errors.ts'
 import type { LogFields, Logger } from '../core/log.ts'
 import { processDelivery, type PipelineDeps } from '../core/pipeline.ts'
 import type { WebhookSource } from './source.ts'
@@ -39,7 +39,7 @@ export function webhookRoute<Settings extends { secrets: string[] }>(options: We
     try {
       const settings = options.settings ?? refuseDisabled(source.name)
       const rawBody = await c.req.text()
-      const delivery = await source.receive({ rawBody, headers: c.req.raw.headers, now: now() }, settings)
+      const delivery = await source.receive({ rawBody, headers: c.req.raw.headers, now: now() }, settings).catch(asBadInput)
       Object.assign(fields, { eventId: delivery.eventId, eventType: delivery.eventType })
       const result = await processDelivery(delivery, options.pipeline(c))
       Object.assign(fields, {
@@ -56,14 +56,22 @@ export function webhookRoute<Settings extends { secrets: string[] }>(options: We
       if (result.retryAfterSeconds) c.header('Retry-After', String(result.retryAfterSeconds))
       return c.json(answer(delivery.eventId, result), STATUS_BY_OUTCOME[result.outcome])
     } catch (error) {
-      Object.assign(fields, error instanceof BridgeError
-        ? { outcome: 'error', error: error.code, status: error.status }
-        : { outcome: 'error', error: 'internal', status: 500 })
+      Object.assign(fields, errorLogFields(error))
       throw error
     } finally {
       log({ ...fields, durationMs: now() - started })
     }
   }
+}
+
+/**
+ * By the time a source maps an event its signature has been verified, so a
+ * TypeError there means a payload of an unexpected shape: the sender's to
+ * fix, not a "retry me" (a 5xx would make Stripe retry it for three days).
+ */
+function asBadInput(error: unknown): never {
+  if (error instanceof BridgeError) throw error
+  throw new BadRequestError('Signed payload does not have the shape this event type should have', 'invalid_event')
 }
 
 function refuseDisabled(name: SourceName): never {

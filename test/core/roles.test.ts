@@ -39,7 +39,7 @@ describe('changeRoles against a GoTrue-contract server', () => {
   it('grants roles to a user found by exact address (the admin filter is a LIKE)', async () => {
     await invite('ann@example.com')
     await invite('joann@example.com') // also matches the LIKE filter "ann@example.com"
-    const change = await changeRoles({ email: 'ann@example.com', grant: ['pro'], revoke: [] }, client(), deps())
+    const change = await changeRoles({ email: 'ann@example.com', grant: ['pro'], revoke: [], at: Date.now() }, client(), deps())
     expect(change).toMatchObject({ status: 'applied', roles: ['pro'], added: ['pro'] })
     expect(rolesOf('ann@example.com')).toEqual(['pro'])
     expect(rolesOf('joann@example.com')).toBeUndefined()
@@ -47,27 +47,27 @@ describe('changeRoles against a GoTrue-contract server', () => {
 
   it('adds to the roles already there, and keeps the rest of app_metadata', async () => {
     await invite('ann@example.com')
-    await changeRoles({ email: 'ann@example.com', grant: ['basic'], revoke: [] }, client(), deps())
-    await changeRoles({ email: 'ann@example.com', grant: ['pro'], revoke: [] }, client(), deps())
+    await changeRoles({ email: 'ann@example.com', grant: ['basic'], revoke: [], at: Date.now() }, client(), deps())
+    await changeRoles({ email: 'ann@example.com', grant: ['pro'], revoke: [], at: Date.now() }, client(), deps())
     expect(rolesOf('ann@example.com')).toEqual(['basic', 'pro'])
     expect(identity.sandbox.users()[0]!.app_metadata).toMatchObject({ provider: 'email' })
   })
 
   it('revokes only the listed roles', async () => {
     await invite('ann@example.com')
-    await changeRoles({ email: 'ann@example.com', grant: ['basic', 'pro'], revoke: [] }, client(), deps())
-    expect(await changeRoles({ email: 'ann@example.com', grant: [], revoke: ['pro'] }, client(), deps())).toMatchObject({ removed: ['pro'] })
+    await changeRoles({ email: 'ann@example.com', grant: ['basic', 'pro'], revoke: [], at: Date.now() }, client(), deps())
+    expect(await changeRoles({ email: 'ann@example.com', grant: [], revoke: ['pro'], at: Date.now() }, client(), deps())).toMatchObject({ removed: ['pro'] })
     expect(rolesOf('ann@example.com')).toEqual(['basic'])
   })
 
   it('is a no-op for an address without an account', async () => {
-    expect(await changeRoles({ email: 'nobody@example.com', grant: [], revoke: ['pro'] }, client(), deps())).toEqual({ status: 'no_account' })
+    expect(await changeRoles({ email: 'nobody@example.com', grant: [], revoke: ['pro'], at: Date.now() }, client(), deps())).toEqual({ status: 'no_account' })
   })
 
   it('loses no update when several changes for one person run at once', async () => {
     await invite('ann@example.com')
     const roles = ['a', 'b', 'c', 'd', 'e', 'f']
-    const changes = await Promise.all(roles.map((role) => changeRoles({ email: 'ann@example.com', grant: [role], revoke: [] }, client(), deps())))
+    const changes = await Promise.all(roles.map((role) => changeRoles({ email: 'ann@example.com', grant: [role], revoke: [], at: Date.now() }, client(), deps())))
     expect(changes.every((change) => change.status === 'applied')).toBe(true)
     expect([...(rolesOf('ann@example.com') as string[])].sort()).toEqual(roles)
   })
@@ -76,8 +76,28 @@ describe('changeRoles against a GoTrue-contract server', () => {
     await invite('ann@example.com')
     const { personId } = await import('../../src/core/email.ts')
     await store.create(`roles/${personId('ann@example.com', 'test-hash-key')}`, { state: 'pending', leaseUntil: Date.now() + 10_000 })
-    const change = await changeRoles({ email: 'ann@example.com', grant: ['pro'], revoke: [] }, client(), { ...deps(), waitMs: 200 })
+    const change = await changeRoles({ email: 'ann@example.com', grant: ['pro'], revoke: [], at: Date.now() }, client(), { ...deps(), waitMs: 200 })
     expect(change).toMatchObject({ status: 'busy' })
     expect(rolesOf('ann@example.com')).toBeUndefined()
+  })
+})
+
+describe('changes that arrive out of order', () => {
+  it('a grant older than the last revoke of that role does not bring it back', async () => {
+    await invite('ann@example.com')
+    const grantedAt = Date.UTC(2026, 0, 1)
+    const revokedAt = Date.UTC(2026, 0, 2)
+    await changeRoles({ email: 'ann@example.com', grant: [], revoke: ['pro'], at: revokedAt }, client(), deps())
+    // Stripe retried the January 1st purchase after the January 2nd cancellation.
+    const late = await changeRoles({ email: 'ann@example.com', grant: ['pro', 'basic'], revoke: [], at: grantedAt }, client(), deps())
+    expect(late).toMatchObject({ status: 'applied', added: ['basic'], skipped: ['pro'] })
+    expect(rolesOf('ann@example.com')).toEqual(['basic'])
+  })
+
+  it('a revoke older than the last grant does not remove it', async () => {
+    await invite('ann@example.com')
+    await changeRoles({ email: 'ann@example.com', grant: ['pro'], revoke: [], at: Date.UTC(2026, 0, 3) }, client(), deps())
+    await changeRoles({ email: 'ann@example.com', grant: [], revoke: ['pro'], at: Date.UTC(2026, 0, 2) }, client(), deps())
+    expect(rolesOf('ann@example.com')).toEqual(['pro'])
   })
 })

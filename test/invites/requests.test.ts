@@ -28,7 +28,7 @@ describe('POST /invites: the answer', () => {
         { email: 'ann@example.com', outcome: 'duplicate', reason: 'listed earlier in this request' },
         { email: 'bob@partner.example', outcome: 'invited' },
       ],
-      summary: { requested: 4, invited: 2, already_registered: 0, duplicate: 1, rejected: 1, in_progress: 0, failed: 0 },
+      summary: { requested: 4, invited: 2, already_registered: 0, duplicate: 1, rejected: 1, in_progress: 0, failed: 0, dry_run: 0 },
     })
     expect(bridge.identity.sandbox.users().map((user) => [user.email, user.user_metadata])).toEqual([
       ['ann@example.com', { plan: 'team' }],
@@ -129,5 +129,29 @@ describe('settings', () => {
 
   it('reads the defaults', () => {
     expect(loadConfig({}).invites).toEqual({ apiKeys: [], adminRole: 'admin', maxBatch: 100, allowedDomains: null, hourlyLimit: 100 })
+  })
+})
+
+describe('POST /invites under BRIDGE_DRY_RUN', () => {
+  it('checks the caller and every address, and invites nobody', async () => {
+    const { startTestBridge } = await import('../helpers/bridge.ts')
+    const { randomBytes } = await import('node:crypto')
+    const key = randomBytes(24).toString('hex')
+    const dry = await startTestBridge({ env: { BRIDGE_DRY_RUN: '1', INVITE_API_KEYS: key } })
+    try {
+      const response = await dry.app.request('/invites', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ emails: ['ann@example.com', 'nope'] }),
+      })
+      expect(response.status).toBe(200)
+      const body = (await response.json()) as { results: Array<{ outcome: string }> }
+      expect(body.results.map((result) => result.outcome)).toEqual(['dry_run', 'rejected'])
+      expect(dry.identity.sandbox.invites).toHaveLength(0)
+      const unauthorised = await dry.app.request('/invites', { method: 'POST', body: JSON.stringify({ email: 'ann@example.com' }) })
+      expect(unauthorised.status).toBe(401)
+    } finally {
+      await dry.close()
+    }
   })
 })

@@ -163,3 +163,29 @@ describe('GET /health', () => {
     expect(await response.json()).toMatchObject({ error: { code: 'not_found' } })
   })
 })
+
+describe('validly signed payloads of an unexpected shape', () => {
+  it('Stripe: a body that is JSON null answers 4xx, not 5xx', async () => {
+    const body = 'null'
+    const init = { method: 'POST', headers: { 'stripe-signature': await stripeSignature(body, bridge.secrets.stripe) }, body }
+    const result = await post('/webhooks/stripe', init)
+    expect(result.status).toBeGreaterThanOrEqual(400)
+    expect(result.status).toBeLessThan(500)
+  })
+
+  it.each([
+    ['invitation.email is a number', (p: Record<string, any>) => (p.invitation.email = 5)],
+    ['invitation.login is an object', (p: Record<string, any>) => ((p.invitation.email = null), (p.invitation.login = { login: 'x' }))],
+    ['organization.login is a number', (p: Record<string, any>) => ((p.organization.login = 7), (p.invitation.email = null), (p.invitation.login = null))],
+  ])('GitHub: %s answers below 500 and invites nobody', async (_name, breakIt) => {
+    const payload = githubInvitationByEmail('new.member@example.com')
+    breakIt(payload)
+    const result = await post('/webhooks/github', await githubRequest('organization', payload, bridge.secrets.github))
+    expect(result.status).toBeLessThan(500)
+    if (_name.startsWith('organization')) expect(result.status).toBe(200)
+  })
+
+  it('GitHub: a JSON array answers 400', async () => {
+    expect((await post('/webhooks/github', await githubRequest('organization', [1, 2], bridge.secrets.github))).status).toBe(400)
+  })
+})
