@@ -35,6 +35,8 @@ export interface IdentitySandbox {
   faults: FaultSwitch
   /** Every invite actually sent, in order. */
   invites: ReadonlyArray<SentInvite>
+  /** The address of every admin-authenticated POST /invite, sent or refused: how often a client asked. */
+  inviteRequests: ReadonlyArray<string>
   users(): SandboxUser[]
   /** Mints `{sub:"0", exp}` HS256, like the token Netlify hands a function. */
   adminToken(ttlSeconds?: number): Promise<string>
@@ -54,6 +56,7 @@ export function createIdentitySandbox(options: IdentitySandboxOptions): Identity
   const users = createUserRepository(options.dataFile)
   const faults = createFaultSwitch()
   const invites: SentInvite[] = []
+  const inviteRequests: string[] = []
   const deps = { tokens, users, now }
 
   const app = new Hono()
@@ -74,6 +77,8 @@ export function createIdentitySandbox(options: IdentitySandboxOptions): Identity
   )
 
   app.post('/invite', requireAdminCredentials(deps), async (c) => {
+    const asked = (await c.req.raw.clone().json().catch(() => null)) as { email?: unknown } | null
+    inviteRequests.push(typeof asked?.email === 'string' ? asked.email : '')
     const fault = faults.take()
     if (fault?.kind === 'drop') return dropConnection(c.env)
     if (fault?.kind === 'status') {
@@ -112,12 +117,14 @@ export function createIdentitySandbox(options: IdentitySandboxOptions): Identity
     app,
     faults,
     invites,
+    inviteRequests,
     users: () => users.all().map((record) => structuredClone(record.user)),
     adminToken: (ttlSeconds) => tokens.adminToken(ttlSeconds),
     reset() {
       users.clear()
       users.persist()
       invites.length = 0
+      inviteRequests.length = 0
       faults.clear()
     },
   }

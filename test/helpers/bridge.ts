@@ -23,6 +23,12 @@ export interface TestBridge {
   logs: LogFields[]
   /** Invites the identity server really sent, by address. */
   invitesTo(email: string): number
+  /**
+   * POST /invite requests identity received for an address, sent or refused.
+   * The identity server itself refuses a second invite, so only this count
+   * shows whether the bridge's own de-duplication held.
+   */
+  inviteRequestsTo(email: string): number
   close(): Promise<void>
 }
 
@@ -63,6 +69,7 @@ export async function startTestBridge(options: { env?: Env; deps?: (identity: Se
     secrets,
     jwtSecret,
     logs,
+    inviteRequestsTo: (email) => identity.sandbox.inviteRequests.filter((asked) => asked.toLowerCase() === email.toLowerCase()).length,
     invitesTo: (email) => identity.sandbox.invites.filter((invite) => invite.email.toLowerCase() === email.toLowerCase()).length,
     async close() {
       await identity.close()

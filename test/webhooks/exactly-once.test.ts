@@ -33,6 +33,7 @@ describe('exactly one invite per person', () => {
     const results = await Promise.all(Array.from({ length: 12 }, () => deliver(event)))
 
     expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
+    expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(1) // identity was asked once: the bridge's claims held
     expect(results.filter((result) => result.outcome === 'invited')).toHaveLength(1)
     // The rest either saw it finished (200 duplicate) or still running (409, retry later).
     for (const result of results.filter((result) => result.outcome !== 'invited')) {
@@ -47,6 +48,7 @@ describe('exactly one invite per person', () => {
     expect((await deliver(event)).outcome).toBe('invited')
     expect(await deliver(event)).toMatchObject({ status: 200, outcome: 'duplicate' })
     expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
+    expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(1) // identity was asked once: the bridge's claims held
   })
 
   it('invites once for a checkout and its first invoice, whatever the case of the address', async () => {
@@ -54,6 +56,7 @@ describe('exactly one invite per person', () => {
     const invoice = stripeEvent('invoice.paid', { object: { customer_email: 'ANN.BUYER@example.com' } })
     expect(await deliver(invoice)).toMatchObject({ status: 200, outcome: 'duplicate' })
     expect(bridge.identity.sandbox.invites).toHaveLength(1)
+    expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(1) // identity was asked once: the bridge's claims held
   })
 
   it('invites once when the checkout and the invoice arrive at the same moment, once both are retried to success', async () => {
@@ -65,6 +68,7 @@ describe('exactly one invite per person', () => {
     expect(results.every((result) => result.status === 200)).toBe(true)
     expect(results.filter((result) => result.outcome === 'invited')).toHaveLength(1)
     expect(bridge.identity.sandbox.invites).toHaveLength(1)
+    expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(1) // identity was asked once: the bridge's claims held
   })
 
   it('takes over an attempt that crashed once its lease has run out', async () => {
@@ -73,6 +77,7 @@ describe('exactly one invite per person', () => {
     await bridge.store.create(eventKey({ source: 'stripe', eventId: event.id }), { state: 'pending', leaseUntil: Date.now() - 1 })
     expect(await deliver(event)).toMatchObject({ status: 200, outcome: 'invited' })
     expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
+    expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(1) // identity was asked once: the bridge's claims held
   })
 
   it('answers 409 while another attempt still holds a live lease', async () => {

@@ -36,6 +36,7 @@ describe('when identity fails, the delivery fails so the provider retries, and t
 
     expect(await deliver(event)).toMatchObject({ status: 200, body: { outcome: 'invited' } })
     expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
+    expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(2) // the failed attempt and its one retry, no more
   })
 
   it('a 429 passes its Retry-After on to the provider', async () => {
@@ -44,6 +45,7 @@ describe('when identity fails, the delivery fails so the provider retries, and t
     expect(await deliver(event)).toMatchObject({ status: 503, retryAfter: '7', body: { error: { code: 'identity_rate_limited' } } })
     expect((await deliver(event)).body.outcome).toBe('invited')
     expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
+    expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(2) // the failed attempt and its one retry, no more
   })
 
   it('a timeout, even when identity finished the invite after we gave up', async () => {
@@ -57,6 +59,7 @@ describe('when identity fails, the delivery fails so the provider retries, and t
     await new Promise((resolve) => setTimeout(resolve, 1200))
     expect((await deliver(event)).body.outcome).toBe('already_registered')
     expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
+    expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(2) // the failed attempt and its one retry, no more
   })
 
   it('an answer lost after identity saved the user', async () => {
@@ -65,6 +68,7 @@ describe('when identity fails, the delivery fails so the provider retries, and t
     expect((await deliver(event)).status).toBe(502)
     expect((await deliver(event)).body.outcome).toBe('already_registered')
     expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
+    expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(2) // the failed attempt and its one retry, no more
   })
 
   it('a second event for the same person waits for the first to succeed rather than being lost', async () => {
@@ -73,6 +77,7 @@ describe('when identity fails, the delivery fails so the provider retries, and t
     // The failed attempt released the person: the invoice now invites.
     expect((await deliver(stripeEvent('invoice.paid'))).body.outcome).toBe('invited')
     expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
+    expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(2) // the failed attempt and its one retry, no more
   })
 })
 

@@ -92,6 +92,7 @@ describe('Stripe purchases under rules', () => {
     expect(await stripe(checkout('cs_basic'))).toMatchObject({ outcome: 'duplicate', roles: { granted: ['basic'] } })
     expect(rolesOf('ann@example.com')).toEqual(['basic', 'pro'])
     expect(bridge.invitesTo('ann@example.com')).toBe(1)
+    expect(bridge.inviteRequestsTo('ann@example.com')).toBe(1)
   })
 
   it('grants to a person who already has an account, found by exact address', async () => {
@@ -185,6 +186,7 @@ describe('at the same moment', () => {
     }
     await Promise.all(events.map(deliverUntilAccepted))
     expect(bridge.invitesTo('ann@example.com')).toBe(1)
+    expect(bridge.inviteRequestsTo('ann@example.com')).toBe(1)
     expect(rolesOf('ann@example.com')).toEqual(['basic', 'pro'])
   })
 })
