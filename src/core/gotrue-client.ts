@@ -100,15 +100,17 @@ export function createGoTrueClient(options: GoTrueClientOptions): IdentityClient
       }
       const message = await readMessage(response)
       if (response.status === 422 && message === ALREADY_REGISTERED) return { outcome: 'already_registered' }
-      if (response.status === 422 && message !== HOOK_FAILED) return { outcome: 'rejected', reason: message || 'identity refused the address' }
+      // Only GoTrue's own words make a 422 final; an empty one (a proxy's, say) is retried.
+      if (response.status === 422 && message && message !== HOOK_FAILED) return { outcome: 'rejected', reason: message }
       throw adminFailure(response, message)
     },
 
     async findUserByEmail(email) {
       const wanted = email.toLowerCase()
       // `filter` is a LIKE on email and name: "ann@example.com" also finds "joann@example.com".
+      // Oldest first, so users created while we page do not shift earlier pages.
       for (let page = 1; page <= MAX_PAGES; page++) {
-        const response = await admin('GET', `/admin/users?filter=${encodeURIComponent(email)}&per_page=${PER_PAGE}&page=${page}`)
+        const response = await admin('GET', `/admin/users?filter=${encodeURIComponent(email)}&per_page=${PER_PAGE}&page=${page}&sort=${encodeURIComponent('created_at asc')}`)
         if (!response.ok) throw adminFailure(response, await readMessage(response))
         const { users } = (await response.json()) as { users?: IdentityUser[] }
         const found = users?.find((user) => user.email?.toLowerCase() === wanted)

@@ -5,5 +5,3 @@ export type Logger = (fields: LogFields) => void
 export const jsonLineLogger: Logger = (fields) => {
   console.log(JSON.stringify({ time: new Date().toISOString(), ...fields }))
 }
-
-export const silentLogger: Logger = () => {}

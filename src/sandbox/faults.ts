@@ -16,8 +16,6 @@ export interface FaultSwitch {
   /** Replaces the active fault. */
   set(fault: Fault): void
   clear(): void
-  /** The active fault, without using one of its `times`. */
-  peek(): ActiveFault | undefined
   /** Uses one of the active fault's `times` and returns it; undefined when none applies. */
   take(): ActiveFault | undefined
 }
@@ -33,9 +31,6 @@ export function createFaultSwitch(): FaultSwitch {
     },
     clear() {
       active = undefined
-    },
-    peek() {
-      return active
     },
     take() {
       if (!active || active.times <= 0) return undefined
