@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGoTrueClient } from '../../src/core/gotrue-client.ts'
 
 /** A proxy in front of identity that answers in its own words, not GoTrue's. */
-describe('the GoTrue client facing answers that are not GoTrue's', () => {
+describe('the GoTrue client facing answers that are not GoTrue\'s', () => {
   let server: Server
   let url: string
   beforeAll(async () => {
