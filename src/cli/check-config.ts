@@ -42,13 +42,8 @@ export async function runCheckConfig(argv: string[], io: CommandIO, env: Env): P
     options: {
       config: { type: 'string' },
       json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
   })
-  if (values.help) {
-    io.out(CHECK_CONFIG_HELP)
-    return 0
-  }
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" (the rules file goes after --config)`)
 
   let loaded: Awaited<ReturnType<typeof readRules>>

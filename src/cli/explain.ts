@@ -57,13 +57,8 @@ export async function runExplain(argv: string[], io: CommandIO, env: Env): Promi
       event: { type: 'string' },
       config: { type: 'string' },
       json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
   })
-  if (values.help) {
-    io.out(EXPLAIN_HELP)
-    return 0
-  }
   const [file, ...extra] = positionals
   if (!file) throw new UsageError('name the payload file: invite-bridge explain <payload.json> --source stripe|github')
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`)

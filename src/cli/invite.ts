@@ -61,13 +61,8 @@ export async function runInvite(argv: string[], io: CommandIO, env: Env): Promis
       'batch-size': { type: 'string' },
       concurrency: { type: 'string' },
       retries: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
   })
-  if (values.help) {
-    io.out(INVITE_HELP)
-    return 0
-  }
   if (values['data-columns'] && !values.csv) throw new UsageError('--data-columns names columns of --csv; pass --csv <file> too')
   const authorization = credentials(values, env)
   const base = parseData(values.data)

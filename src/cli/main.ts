@@ -40,6 +40,11 @@ export async function main(argv: string[], io: CommandIO, env: Env): Promise<num
     io.err(`invite-bridge: unknown command "${command}" (try --help)`)
     return 2
   }
+  // Help is answered here for every command, before its own arguments are checked.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(entry.help)
+    return 0
+  }
   try {
     return await entry.run(rest, io, env)
   } catch (error) {

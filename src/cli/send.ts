@@ -57,13 +57,8 @@ export async function runSend(argv: string[], io: CommandIO, env: Env): Promise<
       secret: { type: 'string' },
       repeat: { type: 'string' },
       concurrency: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
   })
-  if (values.help) {
-    io.out(SEND_HELP)
-    return 0
-  }
   const [sourceArg, event, ...extra] = positionals
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`)
   if (sourceArg !== 'stripe' && sourceArg !== 'github') throw new UsageError('the first argument must be stripe or github')
