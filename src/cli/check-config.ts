@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
-import { ConfigError, loadConfig, type Env } from '../core/config.ts'
+import { loadConfig } from '../core/config.ts'
+import { ConfigError, type Env } from '../core/env.ts'
 import { RULES_FILE_NAME } from '../rules/file.ts'
 import { assertRulesConfigured, RulesError } from '../rules/load.ts'
 import { DEFAULTS_NOTE, describeRule, readRules, ruleWarnings } from './rules-text.ts'

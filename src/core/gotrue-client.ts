@@ -1,4 +1,3 @@
-import { SignJWT } from 'jose'
 import { UpstreamError } from './errors.ts'
 import type { IdentityClient, IdentityCredential, IdentityTarget, IdentityUser, InviteResult } from './identity.ts'
 
@@ -18,6 +17,8 @@ const HOOK_FAILED = 'Failed to handle signup webhook'
 async function bearer(credential: IdentityCredential, now: number): Promise<string> {
   if (credential.kind === 'token') return credential.token
   // Same shape as the token Netlify hands a function: HS256, sub "0", short-lived.
+  // Only self-hosted setups mint tokens: Netlify hands the function one, so its cold start skips jose.
+  const { SignJWT } = await import('jose')
   const seconds = Math.floor(now / 1000)
   return new SignJWT({})
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })

@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import type { InvitesConfig } from '../core/config.ts'
+import type { InvitesConfig } from '../core/invites-config.ts'
 import { maskEmail } from '../core/email.ts'
 import { errorLogFields } from '../core/errors.ts'
 import { hourlyCap } from '../core/hourly-cap.ts'

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { serve } from '@hono/node-server'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.ts'
-import type { Env } from '../../src/core/config.ts'
+import type { Env } from '../../src/core/env.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
 import { apiKey, siteUser } from '../helpers/invites.ts'
 

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app.ts'
-import { loadConfig, type Env } from '../../src/core/config.ts'
+import { loadConfig } from '../../src/core/config.ts'
+import type { Env } from '../../src/core/env.ts'
 import { hourlyCap } from '../../src/core/hourly-cap.ts'
 import { openSqliteStore } from '../../src/stores/sqlite-store.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
