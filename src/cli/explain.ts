@@ -101,12 +101,12 @@ function toDelivery(source: string | undefined, event: string | undefined, paylo
     if (typeof payload.type !== 'string' || typeof payload.data?.object !== 'object' || payload.data.object === null) {
       throw new UsageError('not a Stripe event (it needs "type" and "data.object"): pass the whole event, not only its data.object')
     }
-    return mapStripeEvent({ ...payload, id: typeof payload.id === 'string' ? payload.id : '(no id)' } as StripeEventLike, Date.now())
+    return mapStripeEvent({ ...payload, id: typeof payload.id === 'string' ? payload.id : '(no id)' } as StripeEventLike)
   }
   if (source === 'github') {
     if (!event) throw new UsageError('--event is required for github: the X-GitHub-Event header, e.g. organization')
     if (event.includes('.')) throw new UsageError(`--event is the X-GitHub-Event header (e.g. ${event.split('.')[0]}): the action comes from the payload`)
-    return mapGitHubEvent(event, 'local file', payload as GitHubPayload, Date.now())
+    return mapGitHubEvent(event, 'local file', payload as GitHubPayload)
   }
   throw new UsageError('--source must be stripe or github')
 }

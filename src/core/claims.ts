@@ -7,10 +7,14 @@ import type { KeyValueStore } from './store.ts'
  * holder failed cleanly) is taken over with a compare-and-swap, so only one
  * attempt can win it. "done" is written only after the work succeeded.
  */
-export type ClaimRecord =
+export type ClaimRecord = (
   | { state: 'pending'; leaseUntil: number }
   | { state: 'released'; at: number }
   | { state: 'done'; outcome: string; at: number }
+) & {
+  /** When this key was first claimed; kept through takeovers and releases (absent in older records). */
+  firstSeen?: number
+}
 
 export type ClaimAttempt =
   | { kind: 'claimed'; claim: Claim }
@@ -19,6 +23,8 @@ export type ClaimAttempt =
   | { kind: 'busy'; retryAfterSeconds: number }
 
 export interface Claim {
+  /** When the key was first claimed, by any attempt: for an event, the first time it was delivered. */
+  readonly firstSeen: number
   /** Records the work as finished; later attempts see `done`. */
   complete(outcome: string): Promise<void>
   /** Gives the claim back after a failure so the next retry can take it at once. */
@@ -37,11 +43,12 @@ const MAX_TURNS = 5
 
 export async function tryClaim(key: string, options: ClaimOptions): Promise<ClaimAttempt> {
   const { store, now, leaseMs } = options
-  const pending = (): ClaimRecord => ({ state: 'pending', leaseUntil: now() + leaseMs })
+  const pending = (firstSeen: number): ClaimRecord => ({ state: 'pending', leaseUntil: now() + leaseMs, firstSeen })
 
   for (let turn = 0; turn < MAX_TURNS; turn++) {
-    const created = await store.create<ClaimRecord>(key, pending())
-    if (created.created) return { kind: 'claimed', claim: heldClaim(key, created.etag, options) }
+    const firstSeen = now()
+    const created = await store.create<ClaimRecord>(key, pending(firstSeen))
+    if (created.created) return { kind: 'claimed', claim: heldClaim(key, created.etag, firstSeen, options) }
 
     const current = await store.get<ClaimRecord>(key)
     if (!current) continue
@@ -50,16 +57,18 @@ export async function tryClaim(key: string, options: ClaimOptions): Promise<Clai
     if (record.state === 'pending' && record.leaseUntil > now()) {
       return { kind: 'busy', retryAfterSeconds: Math.max(1, Math.ceil((record.leaseUntil - now()) / 1000)) }
     }
-    const taken = await store.replace<ClaimRecord>(key, pending(), current.etag)
-    if (taken.replaced) return { kind: 'claimed', claim: heldClaim(key, taken.etag, options) }
+    const since = record.firstSeen ?? now()
+    const taken = await store.replace<ClaimRecord>(key, pending(since), current.etag)
+    if (taken.replaced) return { kind: 'claimed', claim: heldClaim(key, taken.etag, since, options) }
   }
   return { kind: 'busy', retryAfterSeconds: 1 }
 }
 
-function heldClaim(key: string, etag: string, { store, now }: ClaimOptions): Claim {
+function heldClaim(key: string, etag: string, firstSeen: number, { store, now }: ClaimOptions): Claim {
   return {
+    firstSeen,
     async complete(outcome) {
-      const done: ClaimRecord = { state: 'done', outcome, at: now() }
+      const done: ClaimRecord = { state: 'done', outcome, at: now(), firstSeen }
       if ((await store.replace(key, done, etag)).replaced) return
       // Our lease ran out and another attempt took the record over. The work
       // did happen, so "done" is still the truth: write it over whatever is there.
@@ -71,7 +80,7 @@ function heldClaim(key: string, etag: string, { store, now }: ClaimOptions): Cla
     },
     async release() {
       // Losing this write means someone already took the claim over: nothing to give back.
-      await store.replace<ClaimRecord>(key, { state: 'released', at: now() }, etag)
+      await store.replace<ClaimRecord>(key, { state: 'released', at: now(), firstSeen }, etag)
     },
   }
 }
@@ -87,12 +96,14 @@ export async function claimWaiting(
   options: ClaimOptions & { waitMs: number; sleep?: (ms: number) => Promise<void> },
 ): Promise<ClaimAttempt> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
-  const deadline = options.now() + options.waitMs
+  // Counts the time slept rather than reading the clock, so an injected frozen clock cannot make it wait forever.
+  let waited = 0
   let pause = 25
   for (;;) {
     const attempt = await tryClaim(key, options)
-    if (attempt.kind !== 'busy' || options.now() + pause > deadline) return attempt
+    if (attempt.kind !== 'busy' || waited + pause > options.waitMs) return attempt
     await sleep(pause)
+    waited += pause
     pause = Math.min(pause * 2, 400)
   }
 }

@@ -19,8 +19,12 @@ export interface Delivery {
   eventId: string
   /** `checkout.session.completed`, `organization.member_added`, …: what rules name. */
   eventType: string
-  /** When the event happened (ms), to order role changes that arrive out of order. */
-  occurredAt: number
+  /**
+   * When the provider says the event happened (ms), to order role changes that
+   * arrive out of order. Absent when the payload carries no time (GitHub):
+   * then the first delivery of this event id stands in for it.
+   */
+  occurredAt?: number
   /** Set when the event cannot count whatever the rules say (an unpaid session, a ping): why. */
   skip?: string
   recipient: Recipient | null

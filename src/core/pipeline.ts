@@ -60,7 +60,7 @@ export async function processDelivery(delivery: Delivery, deps: PipelineDeps): P
   }
 
   try {
-    const result = await carryOut(delivery, plan, identity, deps)
+    const result = await carryOut(delivery, event.claim.firstSeen, plan, identity, deps)
     if (result.outcome === 'in_progress') await event.claim.release()
     else await event.claim.complete(result.outcome)
     return { ...result, plan: summary }
@@ -70,7 +70,7 @@ export async function processDelivery(delivery: Delivery, deps: PipelineDeps): P
   }
 }
 
-async function carryOut(delivery: Delivery, plan: Plan, identity: IdentityClient, deps: PipelineDeps): Promise<DeliveryResult> {
+async function carryOut(delivery: Delivery, firstSeen: number, plan: Plan, identity: IdentityClient, deps: PipelineDeps): Promise<DeliveryResult> {
   const person = await resolve(delivery.recipient, deps)
   if (!person?.email) return { outcome: 'no_email', reason: 'the event names nobody with a known email address' }
   const email = normaliseEmail(person.email)
@@ -85,7 +85,7 @@ async function carryOut(delivery: Delivery, plan: Plan, identity: IdentityClient
   }
   if (!plan.grant.length && !plan.revoke.length) return invited!
 
-  const change = await changeRoles({ email, userId: invited?.userId, grant: plan.grant, revoke: plan.revoke, at: delivery.occurredAt }, identity, deps)
+  const change = await changeRoles({ email, userId: invited?.userId, grant: plan.grant, revoke: plan.revoke, at: delivery.occurredAt ?? firstSeen }, identity, deps)
   const masked = maskEmail(email)
   if (change.status === 'busy') {
     return { outcome: 'in_progress', reason: 'another change to this person is being applied', retryAfterSeconds: change.retryAfterSeconds, email: masked }

@@ -68,19 +68,25 @@ export async function changeRoles(
  * back. Each role keeps the event time of its last change; older changes lose.
  */
 async function applyUnderLock(request: RoleChangeRequest, admin: RoleAdmin, history: { store: RoleChangeDeps['store']; key: string }): Promise<RoleChange> {
-  const user = (request.userId ? await admin.getUserById(request.userId) : null) ?? (await admin.findUserByEmail(request.email))
-  if (!user) return { status: 'no_account' }
   const past = await history.store.get<RoleHistory>(history.key)
   const newer = (role: string) => (past?.value[role]?.at ?? -Infinity) <= request.at
   const grant = request.grant.filter(newer)
   const revoke = request.revoke.filter(newer)
+  const skipped = [...request.grant, ...request.revoke].filter((role) => !newer(role))
 
-  const current = currentRoles(user)
-  const next = [...new Set([...current, ...grant])].filter((role) => !revoke.includes(role))
-  const added = next.filter((role) => !current.includes(role))
-  const removed = current.filter((role) => !next.includes(role))
-  if (added.length || removed.length) await admin.setRoles(user.id, next)
+  const user = (request.userId ? await admin.getUserById(request.userId) : null) ?? (await admin.findUserByEmail(request.email))
+  let applied: RoleChange = { status: 'no_account' }
+  if (user) {
+    const current = currentRoles(user)
+    const next = [...new Set([...current, ...grant])].filter((role) => !revoke.includes(role))
+    const added = next.filter((role) => !current.includes(role))
+    const removed = current.filter((role) => !next.includes(role))
+    if (added.length || removed.length) await admin.setRoles(user.id, next)
+    applied = { status: 'applied', userId: user.id, roles: next, added, removed, ...(skipped.length ? { skipped } : {}) }
+  }
 
+  // Remembered even without an account: a cancellation that arrives before
+  // the (retried) purchase that creates the account must still win over it.
   if (grant.length || revoke.length) {
     const updated: RoleHistory = { ...past?.value }
     for (const role of grant) updated[role] = { change: 'grant', at: request.at }
@@ -89,8 +95,7 @@ async function applyUnderLock(request: RoleChangeRequest, admin: RoleAdmin, hist
     const written = past ? await history.store.replace(history.key, updated, past.etag) : await history.store.create(history.key, updated)
     if (!('replaced' in written ? written.replaced : written.created)) throw new Error(`role history ${history.key} changed while its lock was held`)
   }
-  const skipped = [...request.grant, ...request.revoke].filter((role) => !newer(role))
-  return { status: 'applied', userId: user.id, roles: next, added, removed, ...(skipped.length ? { skipped } : {}) }
+  return applied
 }
 
 function currentRoles(user: IdentityUser): string[] {

@@ -35,15 +35,14 @@ function text(value: unknown): string | undefined {
 }
 
 /** What a verified GitHub event says: who, in which org. Pure. */
-// GitHub's organization payloads carry no event time; GitHub never retries on its own, so arrival order is close enough.
-export function mapGitHubEvent(name: string, deliveryId: string, payload: GitHubPayload, receivedAt: number): Delivery {
+// GitHub's organization payloads carry no event time: the pipeline orders them by the first delivery of each id.
+export function mapGitHubEvent(name: string, deliveryId: string, payload: GitHubPayload): Delivery {
   const action = text(payload.action)
   const event = action ? `${name}.${action}` : name
   const base = {
     source: 'github' as const,
     eventId: deliveryId,
     eventType: event,
-    occurredAt: receivedAt,
     facts: { source: 'github' as const, event, github: { org: text(payload.organization?.login) ?? null } },
   }
   if (name === 'ping') return { ...base, skip: 'ping: the webhook is connected', recipient: null }
@@ -81,6 +80,6 @@ export const githubSource: WebhookSource<GitHubSourceConfig> = {
     if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
       throw new BadRequestError('Signed body is not a JSON object', 'invalid_json')
     }
-    return mapGitHubEvent(name, deliveryId, payload, request.now)
+    return mapGitHubEvent(name, deliveryId, payload)
   },
 }

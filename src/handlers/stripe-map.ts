@@ -19,14 +19,14 @@ function withName(name: string | undefined): Pick<Delivery, 'data'> {
 }
 
 /** What a verified Stripe event says: who, which items, which facts rules may match. Pure. */
-export function mapStripeEvent(event: StripeEventLike, receivedAt: number): Delivery {
+export function mapStripeEvent(event: StripeEventLike): Delivery {
   const object = record(event.data?.object)
   const created = (event as { created?: unknown }).created
   const base = {
     source: 'stripe' as const,
     eventId: event.id,
     eventType: event.type,
-    occurredAt: typeof created === 'number' && Number.isFinite(created) ? created * 1000 : receivedAt,
+    ...(typeof created === 'number' && Number.isFinite(created) ? { occurredAt: created * 1000 } : {}),
   }
   const facts = (stripe: NonNullable<Delivery['facts']['stripe']>) => ({ source: 'stripe' as const, event: event.type, stripe })
   const livemode = typeof event.livemode === 'boolean' ? event.livemode : undefined

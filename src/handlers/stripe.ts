@@ -54,6 +54,6 @@ export const stripeSource: WebhookSource<StripeSourceConfig> = {
     if (event === null || typeof event !== 'object' || typeof event.id !== 'string' || !event.id || typeof event.type !== 'string') {
       throw new BadRequestError('Signed Stripe event has no id or type', 'invalid_event')
     }
-    return mapStripeEvent(event, request.now)
+    return mapStripeEvent(event)
   },
 }

@@ -101,3 +101,15 @@ describe('changes that arrive out of order', () => {
     expect(rolesOf('ann@example.com')).toEqual(['pro'])
   })
 })
+
+describe('a cancellation before the account exists', () => {
+  it('is remembered, so the retried purchase that creates the account does not grant the cancelled role', async () => {
+    expect(await changeRoles({ email: 'ann@example.com', grant: [], revoke: ['pro'], at: Date.UTC(2026, 0, 2) }, client(), deps())).toEqual({
+      status: 'no_account',
+    })
+    await invite('ann@example.com')
+    const late = await changeRoles({ email: 'ann@example.com', grant: ['pro'], revoke: [], at: Date.UTC(2026, 0, 1) }, client(), deps())
+    expect(late).toMatchObject({ status: 'applied', added: [], skipped: ['pro'] })
+    expect(rolesOf('ann@example.com')).toBeUndefined()
+  })
+})

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { mapGitHubEvent } from '../../src/handlers/github.ts'
 import { githubExample, githubInvitationByEmail } from '../helpers/fixtures.ts'
 
-const RECEIVED = Date.UTC(2026, 10, 26)
-const map = (name: string, payload: Record<string, any>) => mapGitHubEvent(name, 'delivery-1', payload, RECEIVED)
+const map = (name: string, payload: Record<string, any>) => mapGitHubEvent(name, 'delivery-1', payload)
 
 describe('mapGitHubEvent', () => {
   it('names the email of an invitation made by email, and the org', () => {
@@ -12,7 +11,6 @@ describe('mapGitHubEvent', () => {
       source: 'github',
       eventId: 'delivery-1',
       eventType: 'organization.member_invited',
-      occurredAt: RECEIVED,
       recipient: { kind: 'email', email: 'new.member@example.com' },
       facts: { source: 'github', event: 'organization.member_invited', github: { org: payload.organization.login } },
     })

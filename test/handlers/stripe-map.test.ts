@@ -2,12 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { mapStripeEvent } from '../../src/handlers/stripe-map.ts'
 import { stripeEvent } from '../helpers/fixtures.ts'
 
-const RECEIVED = Date.UTC(2026, 10, 26)
-
 describe('mapStripeEvent', () => {
   it('names the email the buyer typed at checkout, not the prefill, with their name; items are left to read', () => {
     const event = stripeEvent('checkout.session.completed')
-    expect(mapStripeEvent(event, RECEIVED)).toEqual({
+    expect(mapStripeEvent(event)).toEqual({
       source: 'stripe',
       eventId: event.id,
       eventType: 'checkout.session.completed',
@@ -21,22 +19,22 @@ describe('mapStripeEvent', () => {
 
   it('counts a session with nothing to pay as paid', () => {
     const event = stripeEvent('checkout.session.completed', { object: { payment_status: 'no_payment_required' } })
-    expect(mapStripeEvent(event, RECEIVED).skip).toBeUndefined()
+    expect(mapStripeEvent(event).skip).toBeUndefined()
   })
 
   it('skips a completed session whose payment has not arrived yet', () => {
-    expect(mapStripeEvent(stripeEvent('checkout.session.completed.unpaid'), RECEIVED).skip).toContain('unpaid')
+    expect(mapStripeEvent(stripeEvent('checkout.session.completed.unpaid')).skip).toContain('unpaid')
   })
 
   it('takes a delayed payment that succeeded', () => {
-    expect(mapStripeEvent(stripeEvent('checkout.session.async_payment_succeeded'), RECEIVED)).toMatchObject({
+    expect(mapStripeEvent(stripeEvent('checkout.session.async_payment_succeeded'))).toMatchObject({
       recipient: { kind: 'email', email: 'dana.delayed@example.com' },
     })
-    expect(mapStripeEvent(stripeEvent('checkout.session.async_payment_succeeded'), RECEIVED).skip).toBeUndefined()
+    expect(mapStripeEvent(stripeEvent('checkout.session.async_payment_succeeded')).skip).toBeUndefined()
   })
 
   it('names the customer email of a paid invoice, with its items and subscription mode', () => {
-    expect(mapStripeEvent(stripeEvent('invoice.paid'), RECEIVED)).toMatchObject({
+    expect(mapStripeEvent(stripeEvent('invoice.paid'))).toMatchObject({
       recipient: { kind: 'email', email: 'ann.buyer@example.com' },
       data: { full_name: 'Ann Buyer' },
       facts: { stripe: { items: [{ price: 'price_1QxYyAB2cDeFgHiJpRoMoNtH', product: 'prod_TbPro123456789' }], mode: 'subscription' } },
@@ -44,7 +42,7 @@ describe('mapStripeEvent', () => {
   })
 
   it('names the customer id of a subscription event, to be read from the API', () => {
-    expect(mapStripeEvent(stripeEvent('customer.subscription.deleted'), RECEIVED)).toMatchObject({
+    expect(mapStripeEvent(stripeEvent('customer.subscription.deleted'))).toMatchObject({
       recipient: { kind: 'stripe-customer', customerId: 'cus_TbCdEfGhIjKlMn' },
       facts: { stripe: { items: [{ price: 'price_1QxYyAB2cDeFgHiJpRoMoNtH', product: 'prod_TbPro123456789' }] } },
     })
@@ -52,11 +50,11 @@ describe('mapStripeEvent', () => {
 
   it('names nobody when the paid session has no customer email', () => {
     const event = stripeEvent('checkout.session.completed', { object: { customer_details: { email: null, name: null } } })
-    expect(mapStripeEvent(event, RECEIVED).recipient).toBeNull()
+    expect(mapStripeEvent(event).recipient).toBeNull()
   })
 
   it('skips other event types with the reason', () => {
     const event = { ...stripeEvent('invoice.paid'), type: 'charge.refunded' }
-    expect(mapStripeEvent(event, RECEIVED).skip).toBe('event type charge.refunded does not invite anyone')
+    expect(mapStripeEvent(event).skip).toBe('event type charge.refunded does not invite anyone')
   })
 })

@@ -156,6 +156,25 @@ describe('GitHub joins and leaves under rules', () => {
     expect(user('ann@example.com')).toBeDefined()
   })
 
+  it('a join redelivered after the leave does not bring the role back (ordered by first delivery)', async () => {
+    const invited = githubInvitationByEmail('ann@example.com')
+    invited.organization.login = 'acme'
+    await github(invited)
+    const added: Record<string, any> = githubExample('organization', 'member_added')
+    added.organization.login = 'acme'
+    added.membership.user.login = 'octo-ann'
+    const joinDelivery = randomUUID()
+
+    githubApi.fail(500)
+    expect((await github(added, 'organization', joinDelivery)).status).toBe(502) // the join fails first...
+    githubApi.fail(undefined)
+    const removed: Record<string, any> = { ...structuredClone(added), action: 'member_removed' }
+    expect(await github(removed)).toMatchObject({ outcome: 'roles_updated', roles: { revoked: ['staff'] } }) // ...then the leave lands
+    // Someone presses Redeliver on the old join: it is older than the leave.
+    expect(await github(added, 'organization', joinDelivery)).toMatchObject({ status: 200, roles: { granted: [] } })
+    expect(rolesOf('ann@example.com')).toEqual([])
+  })
+
   it('ignores joins to other orgs', async () => {
     const invited = githubInvitationByEmail('bob@example.com')
     invited.organization.login = 'other-org'
