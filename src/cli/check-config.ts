@@ -47,9 +47,12 @@ export async function runCheckConfig(argv: string[], io: CommandIO, env: Env): P
   })
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" (the rules file goes after --config)`)
 
+  // The Netlify function imports invite-bridge.config.json at bundle time and nothing else,
+  // so on Netlify's build that file is the one to check, whatever INVITE_BRIDGE_CONFIG says.
+  const onNetlify = env.NETLIFY === 'true'
   let loaded: Awaited<ReturnType<typeof readRules>>
   try {
-    loaded = await readRules(values.config, env)
+    loaded = await readRules(values.config, onNetlify && values.config === undefined ? { ...env, INVITE_BRIDGE_CONFIG: undefined } : env)
   } catch (error) {
     if (!(error instanceof RulesError)) throw error
     io.err(`error: ${error.message}`)
@@ -57,13 +60,11 @@ export async function runCheckConfig(argv: string[], io: CommandIO, env: Env): P
   }
   const { rules, path } = loaded
 
-  // The Netlify function imports invite-bridge.config.json at bundle time and nothing else.
-  const onNetlify = env.NETLIFY === 'true'
   const errors: string[] = []
   const warnings = ruleWarnings(rules.rules)
   if (!rules.rules.length) warnings.push('there are no rules: every delivery is ignored')
   if (onNetlify && values.config === undefined && env.INVITE_BRIDGE_CONFIG?.trim()) {
-    warnings.push(`INVITE_BRIDGE_CONFIG is set, but the Netlify function bundles ${RULES_FILE_NAME}, not that file`)
+    warnings.push(`INVITE_BRIDGE_CONFIG is set, but the Netlify function bundles ${RULES_FILE_NAME}, not that file: checked ${RULES_FILE_NAME}`)
   }
   if (path === null && onNetlify) errors.push(`the Netlify function bundles ${RULES_FILE_NAME}: create it (copy the defaults with \`invite-bridge check-config --json\`)`)
   try {

@@ -9,6 +9,7 @@ export interface IdentifyOptions {
   apiKeys: string[]
   /** Asks identity who a token belongs to (GET /user); null when identity refuses the token. */
   getUser: (accessToken: string) => Promise<IdentityUser | null>
+  now?: () => number
 }
 
 const BEARER = /^bearer[ \t]+(\S+)[ \t]*$/i
@@ -43,6 +44,13 @@ export async function identifyCaller(authorization: string | undefined, options:
       { invalidToken: true },
     )
   }
+  // A cheap look before the round trip: a token that is not even a live user
+  // token on its face must not cost identity a request (that would let anyone
+  // flood the identity server the webhooks depend on). Identity still decides.
+  const claims = unverifiedClaims(token)
+  if (!claims || typeof claims.sub !== 'string' || claims.sub === '0' || (typeof claims.exp === 'number' && claims.exp * 1000 <= (options.now ?? Date.now)())) {
+    throw new UnauthorizedError('This is not a live site user\'s Identity token', { invalidToken: true })
+  }
   const user = await options.getUser(token)
   if (!user) throw new UnauthorizedError('Identity did not accept this token (expired, revoked, or not from this site)', { invalidToken: true })
   return { kind: 'user', id: user.id, user }
@@ -72,6 +80,16 @@ function matchingKey(token: string, keys: string[]): string | undefined {
     if (timingSafeEqual(presented, sha256(key)) && found === undefined) found = key
   }
   return found
+}
+
+/** The JWT's payload, NOT verified: only to skip asking identity about tokens that cannot be valid. */
+function unverifiedClaims(token: string): { sub?: unknown; exp?: unknown } | null {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as unknown
+    return payload !== null && typeof payload === 'object' ? (payload as { sub?: unknown; exp?: unknown }) : null
+  } catch {
+    return null
+  }
 }
 
 function sha256(value: string): Buffer {

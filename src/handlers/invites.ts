@@ -38,6 +38,7 @@ export function invitesRoute(options: InvitesRouteOptions) {
     try {
       const deps = options.pipeline(c)
       const caller = await identifyCaller(c.req.header('authorization'), {
+        now: deps.now,
         apiKeys: settings.apiKeys,
         getUser: (token) => deps.identity().getUser(token),
       })
@@ -60,7 +61,8 @@ export function invitesRoute(options: InvitesRouteOptions) {
       const status = statusFor(results)
       const only = results.length === 1 ? results[0] : undefined
       Object.assign(fields, { status, ...summary, ...(only ? { email: maskEmail(only.email) } : {}) })
-      const retryAfter = Math.max(0, ...results.filter((r) => !isDone(r)).map((r) => r.retryAfterSeconds ?? 0))
+      // Addresses left to send again, and those refused over the hourly cap, both say when to come back.
+      const retryAfter = Math.max(0, ...results.map((r) => r.retryAfterSeconds ?? 0))
       if (retryAfter > 0) c.header('Retry-After', String(retryAfter))
       return c.json({ results, summary }, status)
     } catch (error) {

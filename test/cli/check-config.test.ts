@@ -156,4 +156,14 @@ describe('check-config as Netlify runs it', () => {
     const { stdout } = await exec('npm', ['run', '--silent', 'check-config'], { cwd: repo, env: { PATH: process.env.PATH, HOME: process.env.HOME } })
     expect(stdout).toContain('OK: the rules are valid.')
   })
+
+  it("on Netlify checks the file the function bundles, not the one INVITE_BRIDGE_CONFIG names", async () => {
+    const site = await mkdtemp(join(dir, 'site-'))
+    await writeFile(join(site, 'invite-bridge.config.json'), JSON.stringify({ rules: [{ source: 'stripe', events: ['invoice.paid'], match: { prices: ['prod_x'] } }] }))
+    const good = await rulesFile({ rules: [{ source: 'stripe', events: ['invoice.paid'] }] })
+    await expect(node(site, { NETLIFY: 'true', INVITE_BRIDGE_CONFIG: good })).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('rules[0].match.prices[0]'),
+    })
+  })
 })

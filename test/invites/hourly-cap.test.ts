@@ -35,6 +35,8 @@ describe('INVITE_HOURLY_LIMIT', () => {
     expect(answer.body.summary).toMatchObject({ invited: 3, rejected: 2 })
     const over = answer.body.results.filter((r: { outcome: string }) => r.outcome === 'rejected')
     for (const result of over) expect(result).toMatchObject({ reason: expect.stringContaining('over the hourly cap'), retryAfterSeconds: expect.any(Number) })
+    // The answer says when the refused ones may come back, for callers that read only headers.
+    expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0)
     expect(bridge.identity.sandbox.invites).toHaveLength(3)
   })
 
