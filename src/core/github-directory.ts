@@ -31,6 +31,8 @@ export function createGitHubDirectory(options: GitHubDirectoryOptions) {
       return { email: user.email ?? null, name: user.name ?? null }
     } catch (error) {
       const status = (error as { status?: number }).status
+      // Octokit reports a network failure as status 500 too; only a response means GitHub answered.
+      const answered = (error as { response?: unknown }).response !== undefined
       if (status === 404) return null
       const rateLimited = status === 429 || (status === 403 && /rate limit/i.test(String((error as Error).message)))
       throw new UpstreamError(
@@ -38,7 +40,7 @@ export function createGitHubDirectory(options: GitHubDirectoryOptions) {
         rateLimited ? 'github_rate_limited' : status === 401 ? 'github_auth_failed' : 'github_lookup_failed',
         status === 401
           ? 'GitHub rejected GITHUB_TOKEN while looking up a member'
-          : `Could not look up the GitHub user (${status ?? 'no answer'})`,
+          : `Could not look up the GitHub user's email at ${settings.apiUrl} (${answered ? `it answered ${status}` : 'no answer'}); redeliver the event once GitHub answers`,
         { cause: error },
       )
     }
