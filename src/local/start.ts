@@ -1,7 +1,4 @@
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { join, relative, resolve } from 'node:path'
-import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
 import { createApp } from '../app.ts'
 import { loadConfig, maskSecret, type BridgeConfig } from '../core/config.ts'
@@ -14,6 +11,7 @@ import { assertRulesConfigured } from '../rules/load.ts'
 import type { RulesFile } from '../rules/schema.ts'
 import { openSqliteStore } from '../stores/sqlite-store.ts'
 import { devSecretsPath, loadOrCreateDevSecrets } from './dev-secrets.ts'
+import { listen } from './listen.ts'
 import { serveStaticPage } from './static-page.ts'
 
 export interface LocalServer {
@@ -60,8 +58,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   // Refuse before listening, so a bad setup never half-starts.
   assertRulesConfigured(rules.file.rules, config)
   const root = new Hono()
-  const { server, address } = await listen(root, hostname, port)
-  const url = `http://${hostname === '0.0.0.0' || hostname === '::' ? 'localhost' : hostname === '127.0.0.1' ? 'localhost' : hostname}:${address.port}`
+  const listening = await listen((request, env) => root.fetch(request, env), { hostname, port })
+  // Loopback and wildcard binds are all reachable as localhost, the name people type.
+  const url = `http://${['127.0.0.1', '0.0.0.0', '::'].includes(hostname) ? 'localhost' : hostname}:${listening.port}`
 
   if (useSandbox && dev) {
     const sandbox = createIdentitySandbox({
@@ -72,7 +71,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     })
     root.route('/.netlify/identity', sandbox.app)
     // The bridge reaches the sandbox over loopback HTTP, exactly as it would reach Netlify.
-    config.identity = { ...config.identity, url: `http://127.0.0.1:${address.port}/.netlify/identity`, jwtSecret: dev.identityJwtSecret, adminToken: undefined }
+    config.identity = { ...config.identity, url: `http://127.0.0.1:${listening.port}/.netlify/identity`, jwtSecret: dev.identityJwtSecret, adminToken: undefined }
   }
   const store = openSqliteStore({ dir: dataDir })
   root.route('/', createApp({ config, store, log: jsonLineLogger, rules: rules.file }))
@@ -82,26 +81,13 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const banner = describe({ config, url, dataDir, production, useSandbox, generated, rules: rules.origin })
   return {
     url,
-    port: address.port,
+    port: listening.port,
     banner,
-    close: () =>
-      new Promise<void>((done) => {
-        server.close(() => {
-          void store.close?.()
-          done()
-        })
-        server.closeAllConnections()
-      }),
+    close: async () => {
+      await listening.close()
+      await store.close?.()
+    },
   }
-}
-
-async function listen(app: Hono, hostname: string, port: number) {
-  return new Promise<{ server: Server; address: AddressInfo }>((resolveListen, reject) => {
-    const server = serve({ fetch: (request, env) => app.fetch(request, env), hostname, port }, (address) =>
-      resolveListen({ server, address }),
-    ) as Server
-    server.once('error', reject)
-  })
 }
 
 function describe(facts: {

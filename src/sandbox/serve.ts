@@ -1,7 +1,5 @@
-import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
-import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
+import { listen } from '../local/listen.ts'
 import { createIdentitySandbox, type IdentitySandbox, type IdentitySandboxOptions } from './identity-sandbox.ts'
 
 export interface ServedIdentitySandbox {
@@ -19,21 +17,11 @@ export async function serveIdentitySandbox(options: IdentitySandboxOptions & { p
   root.route('/.netlify/identity', sandbox.app)
   root.notFound((c) => c.text('404 page not found\n', 404))
 
-  const { server, address } = await new Promise<{ server: Server; address: AddressInfo }>((resolve, reject) => {
-    const server = serve({ fetch: root.fetch, hostname: '127.0.0.1', port }, (address) => resolve({ server, address })) as Server
-    server.once('error', reject)
-  })
-
-  let closing: Promise<void> | undefined
+  const listening = await listen((request, env) => root.fetch(request, env), { hostname: '127.0.0.1', port })
   return {
     sandbox,
-    url: `http://127.0.0.1:${address.port}/.netlify/identity`,
+    url: `http://127.0.0.1:${listening.port}/.netlify/identity`,
     // Idempotent: tests may close in a test body and again in afterEach.
-    close: () =>
-      (closing ??= new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()))
-        // Keep-alive sockets would hold close() open until they time out.
-        server.closeAllConnections()
-      })),
+    close: listening.close,
   }
 }

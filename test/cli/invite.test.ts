@@ -1,13 +1,11 @@
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { serve } from '@hono/node-server'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.ts'
 import type { Env } from '../../src/core/env.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
 import { apiKey, siteUser } from '../helpers/invites.ts'
+import { listen } from '../../src/local/listen.ts'
 
 interface Served {
   bridge: TestBridge
@@ -20,18 +18,13 @@ interface Served {
 async function serveBridge(env: Env = {}): Promise<Served> {
   const key = apiKey()
   const bridge = await startTestBridge({ env: { INVITE_API_KEYS: key, ...env } })
-  const { server, port } = await new Promise<{ server: Server; port: number }>((resolve) => {
-    const server = serve({ fetch: bridge.app.fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) => resolve({ server, port: info.port })) as Server
-  })
+  const { port, close } = await listen(bridge.app.fetch, { hostname: '127.0.0.1', port: 0 })
   return {
     bridge,
     url: `http://127.0.0.1:${port}`,
     key,
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      })
+      await close()
       await bridge.close()
     },
   }

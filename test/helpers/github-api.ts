@@ -1,7 +1,5 @@
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
+import { listen } from '../../src/local/listen.ts'
 
 export interface GitHubUserDouble {
   login: string
@@ -25,19 +23,13 @@ export async function serveGitHubApi(users: GitHubUserDouble[]) {
     if (!user) return c.json({ message: 'Not Found', documentation_url: 'https://docs.github.com/rest/users/users#get-a-user', status: '404' }, 404)
     return c.json({ login: user.login, id: 583231, type: 'User', name: user.name ?? null, email: user.email, site_admin: false })
   })
-  const { server, port } = await new Promise<{ server: Server; port: number }>((resolve) => {
-    const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) => resolve({ server, port: info.port })) as Server
-  })
+  const { port, close } = await listen(app.fetch, { hostname: '127.0.0.1', port: 0 })
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
     fail(status: number | undefined) {
       failWith = status
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
+    close,
   }
 }

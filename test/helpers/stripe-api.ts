@@ -1,7 +1,5 @@
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { serve } from '@hono/node-server'
 import { Hono, type Context } from 'hono'
+import { listen } from '../../src/local/listen.ts'
 
 export interface StripeDoubleData {
   /** Checkout Session id → its line items as `{ price, product }` ids. */
@@ -55,16 +53,10 @@ export async function serveStripeApi(secretKey: string, data: StripeDoubleData) 
     return c.json({ id, object: 'customer', email: customer.email, name: customer.name ?? null, livemode: false, metadata: {} })
   })
 
-  const { server, port } = await new Promise<{ server: Server; port: number }>((resolve) => {
-    const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) => resolve({ server, port: info.port })) as Server
-  })
+  const { port, close } = await listen(app.fetch, { hostname: '127.0.0.1', port: 0 })
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
+    close,
   }
 }

@@ -1,0 +1,29 @@
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+
+export type FetchHandler = Parameters<typeof serve>[0]['fetch']
+
+export interface Listening {
+  /** The port really bound (port 0 asks for any free one). */
+  port: number
+  /** Stops listening and drops keep-alive sockets, which would otherwise hold close() open; safe to call twice. */
+  close(): Promise<void>
+}
+
+/** Serves a fetch handler on Node, resolving once the socket is bound. */
+export async function listen(fetch: FetchHandler, options: { hostname: string; port: number }): Promise<Listening> {
+  const { server, address } = await new Promise<{ server: Server; address: AddressInfo }>((resolve, reject) => {
+    const server = serve({ fetch, hostname: options.hostname, port: options.port }, (address) => resolve({ server, address })) as Server
+    server.once('error', reject)
+  })
+  let closing: Promise<void> | undefined
+  return {
+    port: address.port,
+    close: () =>
+      (closing ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()))
+        server.closeAllConnections()
+      })),
+  }
+}
