@@ -1,5 +1,6 @@
 import * as v from 'valibot'
 import { BridgeError } from '../core/errors.ts'
+import { ruleNeedsItems } from './match.ts'
 import { RulesFileSchema, type Rule, type RulesFile, type RulesFileInput } from './schema.ts'
 
 export class RulesError extends BridgeError {
@@ -42,7 +43,7 @@ export const DEFAULT_RULES: RulesFile = {
 export function rulesNeedingStripeApi(rules: readonly Rule[]): number[] {
   return rules.flatMap((rule, index) => {
     if (rule.source !== 'stripe') return []
-    const needsItems = Boolean(rule.match?.prices || rule.match?.products) && rule.events.some((event) => event.startsWith('checkout.session.'))
+    const needsItems = ruleNeedsItems(rule) && rule.events.some((event) => event.startsWith('checkout.session.'))
     const needsCustomer = rule.events.some((event) => event.startsWith('customer.subscription.'))
     return needsItems || needsCustomer ? [index] : []
   })
