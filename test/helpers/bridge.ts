@@ -10,7 +10,16 @@ import type { LogFields } from '../../src/core/log.ts'
 import type { KeyValueStore } from '../../src/core/store.ts'
 import { serveIdentitySandbox, type ServedIdentitySandbox } from '../../src/sandbox/serve.ts'
 import { openSqliteStore } from '../../src/stores/sqlite-store.ts'
-import { githubSecret, stripeSecret } from './signing.ts'
+import { githubSecret, stripeRequest, stripeSecret } from './signing.ts'
+
+/** A webhook answer, flattened: the status, Retry-After, and the JSON body's fields. */
+export type WebhookAnswer = {
+  status: number
+  retryAfter: string | null
+  outcome?: string
+  reason?: string
+  error?: { code: string; message: string }
+} & Record<string, any>
 
 export interface TestBridge {
   app: Hono
@@ -30,6 +39,10 @@ export interface TestBridge {
    * shows whether the bridge's own de-duplication held.
    */
   inviteRequestsTo(email: string): number
+  /** Signs an event as Stripe would (with the bridge's secret unless another is given) and delivers it. */
+  deliverStripe(event: unknown, secret?: string): Promise<WebhookAnswer>
+  /** Delivers like Stripe does: any non-2xx answer is retried shortly, until accepted. */
+  deliverStripeUntilAccepted(event: unknown): Promise<WebhookAnswer>
   close(): Promise<void>
 }
 
@@ -62,6 +75,10 @@ export async function startTestBridge(options: { env?: Env; deps?: (identity: Se
     await rm(dir, { recursive: true, force: true })
     throw error
   }
+  async function deliverStripe(event: unknown, secret = secrets.stripe): Promise<WebhookAnswer> {
+    const response = await app.request('/webhooks/stripe', await stripeRequest(event, secret))
+    return { status: response.status, retryAfter: response.headers.get('retry-after'), ...((await response.json()) as object) }
+  }
   return {
     app,
     identity,
@@ -72,6 +89,15 @@ export async function startTestBridge(options: { env?: Env; deps?: (identity: Se
     logs,
     inviteRequestsTo: (email) => identity.sandbox.inviteRequests.filter((asked) => asked.toLowerCase() === email.toLowerCase()).length,
     invitesTo: (email) => identity.sandbox.invites.filter((invite) => invite.email.toLowerCase() === email.toLowerCase()).length,
+    deliverStripe,
+    async deliverStripeUntilAccepted(event) {
+      for (let attempt = 0; attempt < 30; attempt++) {
+        const answer = await deliverStripe(event)
+        if (answer.status < 300) return answer
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      throw new Error('the delivery was never accepted')
+    },
     async close() {
       await identity.close()
       await store.close?.()

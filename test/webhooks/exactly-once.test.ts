@@ -2,7 +2,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { eventKey } from '../../src/core/pipeline.ts'
 import { stripeEvent } from '../helpers/fixtures.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
-import { stripeRequest } from '../helpers/signing.ts'
 
 let bridge: TestBridge
 beforeEach(async () => {
@@ -12,25 +11,10 @@ afterEach(async () => {
   await bridge.close()
 })
 
-async function deliver(event: unknown) {
-  const response = await bridge.app.request('/webhooks/stripe', await stripeRequest(event, bridge.secrets.stripe))
-  return { status: response.status, outcome: ((await response.json()) as { outcome?: string }).outcome, retryAfter: response.headers.get('retry-after') }
-}
-
-/** Delivers like Stripe: anything not 2xx comes back later. */
-async function deliverUntilAccepted(event: unknown, attempts = 20) {
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    const result = await deliver(event)
-    if (result.status < 300) return result
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error('never accepted')
-}
-
 describe('exactly one invite per person', () => {
   it('turns 12 simultaneous deliveries of one event into one invite', async () => {
     const event = stripeEvent('checkout.session.completed')
-    const results = await Promise.all(Array.from({ length: 12 }, () => deliver(event)))
+    const results = await Promise.all(Array.from({ length: 12 }, () => bridge.deliverStripe(event)))
 
     expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
     expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(1) // identity was asked once: the bridge's claims held
@@ -45,16 +29,16 @@ describe('exactly one invite per person', () => {
 
   it('answers a later redelivery with 200 duplicate', async () => {
     const event = stripeEvent('checkout.session.completed')
-    expect((await deliver(event)).outcome).toBe('invited')
-    expect(await deliver(event)).toMatchObject({ status: 200, outcome: 'duplicate' })
+    expect((await bridge.deliverStripe(event)).outcome).toBe('invited')
+    expect(await bridge.deliverStripe(event)).toMatchObject({ status: 200, outcome: 'duplicate' })
     expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
     expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(1) // identity was asked once: the bridge's claims held
   })
 
   it('invites once for a checkout and its first invoice, whatever the case of the address', async () => {
-    expect((await deliver(stripeEvent('checkout.session.completed'))).outcome).toBe('invited')
+    expect((await bridge.deliverStripe(stripeEvent('checkout.session.completed'))).outcome).toBe('invited')
     const invoice = stripeEvent('invoice.paid', { object: { customer_email: 'ANN.BUYER@example.com' } })
-    expect(await deliver(invoice)).toMatchObject({ status: 200, outcome: 'duplicate' })
+    expect(await bridge.deliverStripe(invoice)).toMatchObject({ status: 200, outcome: 'duplicate' })
     expect(bridge.identity.sandbox.invites).toHaveLength(1)
     expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(1) // identity was asked once: the bridge's claims held
   })
@@ -63,7 +47,7 @@ describe('exactly one invite per person', () => {
     const checkout = stripeEvent('checkout.session.completed')
     const invoice = stripeEvent('invoice.paid')
     const storm = [checkout, invoice, checkout, invoice, checkout, invoice]
-    const results = await Promise.all(storm.map((event) => deliverUntilAccepted(event)))
+    const results = await Promise.all(storm.map((event) => bridge.deliverStripeUntilAccepted(event)))
 
     expect(results.every((result) => result.status === 200)).toBe(true)
     expect(results.filter((result) => result.outcome === 'invited')).toHaveLength(1)
@@ -75,7 +59,7 @@ describe('exactly one invite per person', () => {
     const event = stripeEvent('invoice.paid')
     // What a process killed mid-delivery leaves behind: a pending claim whose lease expired.
     await bridge.store.create(eventKey({ source: 'stripe', eventId: event.id }), { state: 'pending', leaseUntil: Date.now() - 1 })
-    expect(await deliver(event)).toMatchObject({ status: 200, outcome: 'invited' })
+    expect(await bridge.deliverStripe(event)).toMatchObject({ status: 200, outcome: 'invited' })
     expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
     expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(1) // identity was asked once: the bridge's claims held
   })
@@ -83,14 +67,14 @@ describe('exactly one invite per person', () => {
   it('answers 409 while another attempt still holds a live lease', async () => {
     const event = stripeEvent('invoice.paid')
     await bridge.store.create(eventKey({ source: 'stripe', eventId: event.id }), { state: 'pending', leaseUntil: Date.now() + 30_000 })
-    const result = await deliver(event)
+    const result = await bridge.deliverStripe(event)
     expect(result).toMatchObject({ status: 409, outcome: 'in_progress' })
     expect(Number(result.retryAfter)).toBeGreaterThanOrEqual(29)
     expect(bridge.identity.sandbox.invites).toHaveLength(0)
   })
 
   it('keeps no plaintext address anywhere in the store, only a keyed hash', async () => {
-    await deliver(stripeEvent('checkout.session.completed'))
+    await bridge.deliverStripe(stripeEvent('checkout.session.completed'))
     const { readdir, readFile } = await import('node:fs/promises')
     const files = await readdir(bridge.dataDir)
     const bytes = (await Promise.all(files.map((file) => readFile(`${bridge.dataDir}/${file}`)))).map((b) => b.toString('latin1')).join('')

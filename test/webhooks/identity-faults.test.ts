@@ -3,7 +3,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Fault } from '../../src/sandbox/identity-sandbox.ts'
 import { stripeEvent } from '../helpers/fixtures.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
-import { stripeRequest } from '../helpers/signing.ts'
 
 let bridge: TestBridge
 beforeEach(async () => {
@@ -14,12 +13,6 @@ afterEach(async () => {
   await bridge.close()
 })
 
-async function deliver(event: unknown) {
-  const response = await bridge.app.request('/webhooks/stripe', await stripeRequest(event, bridge.secrets.stripe))
-  const body = (await response.json()) as { outcome?: string; error?: { code: string; message: string } }
-  return { status: response.status, body, retryAfter: response.headers.get('retry-after') }
-}
-
 describe('when identity fails, the delivery fails so the provider retries, and the retry invites once', () => {
   it.each<[string, Fault, number, string]>([
     ['a 500', { kind: 'status', status: 500, times: 1 }, 502, 'identity_failed'],
@@ -29,12 +22,12 @@ describe('when identity fails, the delivery fails so the provider retries, and t
     const event = stripeEvent('checkout.session.completed')
     bridge.identity.sandbox.faults.set(fault)
 
-    const failed = await deliver(event)
+    const failed = await bridge.deliverStripe(event)
     expect(failed.status).toBe(status)
-    expect(failed.body.error?.code).toBe(code)
+    expect(failed.error?.code).toBe(code)
     expect(bridge.identity.sandbox.invites).toHaveLength(0)
 
-    expect(await deliver(event)).toMatchObject({ status: 200, body: { outcome: 'invited' } })
+    expect(await bridge.deliverStripe(event)).toMatchObject({ status: 200, outcome: 'invited' })
     expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
     expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(2) // the failed attempt and its one retry, no more
   })
@@ -42,8 +35,8 @@ describe('when identity fails, the delivery fails so the provider retries, and t
   it('a 429 passes its Retry-After on to the provider', async () => {
     const event = stripeEvent('invoice.paid')
     bridge.identity.sandbox.faults.set({ kind: 'status', status: 429, retryAfter: 7, times: 1 })
-    expect(await deliver(event)).toMatchObject({ status: 503, retryAfter: '7', body: { error: { code: 'identity_rate_limited' } } })
-    expect((await deliver(event)).body.outcome).toBe('invited')
+    expect(await bridge.deliverStripe(event)).toMatchObject({ status: 503, retryAfter: '7', error: { code: 'identity_rate_limited' } })
+    expect((await bridge.deliverStripe(event)).outcome).toBe('invited')
     expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
     expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(2) // the failed attempt and its one retry, no more
   })
@@ -52,12 +45,12 @@ describe('when identity fails, the delivery fails so the provider retries, and t
     const event = stripeEvent('invoice.paid')
     bridge.identity.sandbox.faults.set({ kind: 'slow', delayMs: 2500, times: 1 })
     const started = Date.now()
-    expect(await deliver(event)).toMatchObject({ status: 503, body: { error: { code: 'identity_timeout' } } })
+    expect(await bridge.deliverStripe(event)).toMatchObject({ status: 503, error: { code: 'identity_timeout' } })
     expect(Date.now() - started).toBeLessThan(2400)
 
     // Let the slow invite land, then retry: identity says "already registered", which is success.
     await new Promise((resolve) => setTimeout(resolve, 1200))
-    expect((await deliver(event)).body.outcome).toBe('already_registered')
+    expect((await bridge.deliverStripe(event)).outcome).toBe('already_registered')
     expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
     expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(2) // the failed attempt and its one retry, no more
   })
@@ -65,17 +58,17 @@ describe('when identity fails, the delivery fails so the provider retries, and t
   it('an answer lost after identity saved the user', async () => {
     const event = stripeEvent('invoice.paid')
     bridge.identity.sandbox.faults.set({ kind: 'commit-then-fail', times: 1 })
-    expect((await deliver(event)).status).toBe(502)
-    expect((await deliver(event)).body.outcome).toBe('already_registered')
+    expect((await bridge.deliverStripe(event)).status).toBe(502)
+    expect((await bridge.deliverStripe(event)).outcome).toBe('already_registered')
     expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
     expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(2) // the failed attempt and its one retry, no more
   })
 
   it('a second event for the same person waits for the first to succeed rather than being lost', async () => {
     bridge.identity.sandbox.faults.set({ kind: 'status', status: 500, times: 1 })
-    expect((await deliver(stripeEvent('checkout.session.completed'))).status).toBe(502)
+    expect((await bridge.deliverStripe(stripeEvent('checkout.session.completed'))).status).toBe(502)
     // The failed attempt released the person: the invoice now invites.
-    expect((await deliver(stripeEvent('invoice.paid'))).body.outcome).toBe('invited')
+    expect((await bridge.deliverStripe(stripeEvent('invoice.paid'))).outcome).toBe('invited')
     expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
     expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(2) // the failed attempt and its one retry, no more
   })
@@ -85,17 +78,15 @@ describe('when identity rejects the admin credential', () => {
   it('answers 503 naming the setting to check, and invites nobody', async () => {
     const misconfigured = await startTestBridge({ env: { IDENTITY_JWT_SECRET: randomBytes(32).toString('hex') } })
     try {
-      const response = await misconfigured.app.request('/webhooks/stripe', await stripeRequest(stripeEvent('invoice.paid'), misconfigured.secrets.stripe))
-      expect(response.status).toBe(503)
-      const body = (await response.json()) as { error: { code: string; message: string } }
-      expect(body.error.code).toBe('identity_auth_failed')
-      expect(body.error.message).toContain('IDENTITY_ADMIN_TOKEN')
+      const answer = await misconfigured.deliverStripe(stripeEvent('invoice.paid'))
+      expect(answer.status).toBe(503)
+      expect(answer.error?.code).toBe('identity_auth_failed')
+      expect(answer.error?.message).toContain('IDENTITY_ADMIN_TOKEN')
       expect(misconfigured.identity.sandbox.invites).toHaveLength(0)
     } finally {
       await misconfigured.close()
     }
   })
-
 })
 
 describe('where the admin credential comes from', () => {
@@ -108,8 +99,7 @@ describe('where the admin credential comes from', () => {
       },
     })
     try {
-      const response = await onNetlify.app.request('/webhooks/stripe', await stripeRequest(stripeEvent('invoice.paid'), onNetlify.secrets.stripe))
-      expect(await response.json()).toMatchObject({ outcome: 'invited' })
+      expect(await onNetlify.deliverStripe(stripeEvent('invoice.paid'))).toMatchObject({ outcome: 'invited' })
       expect(onNetlify.invitesTo('ann.buyer@example.com')).toBe(1)
     } finally {
       await onNetlify.close()
@@ -121,8 +111,7 @@ describe('where the admin credential comes from', () => {
       deps: async () => ({ runtimeIdentity: () => ({ url: 'http://127.0.0.1:9/.netlify/identity' }) }),
     })
     try {
-      const response = await local.app.request('/webhooks/stripe', await stripeRequest(stripeEvent('invoice.paid'), local.secrets.stripe))
-      expect(await response.json()).toMatchObject({ outcome: 'invited' })
+      expect(await local.deliverStripe(stripeEvent('invoice.paid'))).toMatchObject({ outcome: 'invited' })
     } finally {
       await local.close()
     }
