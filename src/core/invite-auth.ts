@@ -21,7 +21,7 @@ export function callerLabel(caller: InviteCaller): string {
 }
 
 /** `key:<id>` in logs: the first 8 hex of the key's SHA-256, enough to tell keys apart while rotating. */
-export function apiKeyId(key: string): string {
+function apiKeyId(key: string): string {
   return sha256(key).toString('hex').slice(0, 8)
 }
 
@@ -64,7 +64,7 @@ export function assertMayInvite(caller: InviteCaller, adminRole: string): void {
 }
 
 /** Netlify keeps site roles in app_metadata.roles; GoTrue's top-level `role` is something else and does not count. */
-export function hasRole(user: IdentityUser, role: string): boolean {
+function hasRole(user: IdentityUser, role: string): boolean {
   const roles = user.app_metadata?.roles
   return Array.isArray(roles) && roles.some((candidate) => candidate === role)
 }

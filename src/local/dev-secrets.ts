@@ -9,7 +9,7 @@ export interface DevSecrets {
   identityJwtSecret: string
 }
 
-export const DEV_SECRETS_FILE = 'dev-secrets.json'
+const DEV_SECRETS_FILE = 'dev-secrets.json'
 
 export function devSecretsPath(dataDir: string): string {
   return join(dataDir, DEV_SECRETS_FILE)

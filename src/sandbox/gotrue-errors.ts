@@ -27,7 +27,7 @@ export class OAuthError extends Error {
   }
 }
 
-export function goTrueErrorBody(status: number, msg: string): { code: number; msg: string; error_id?: string } {
+function goTrueErrorBody(status: number, msg: string): { code: number; msg: string; error_id?: string } {
   return status >= 500 ? { code: status, msg, error_id: randomUUID() } : { code: status, msg }
 }
 

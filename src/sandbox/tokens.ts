@@ -81,7 +81,7 @@ function safeAlg(token: string): string {
 }
 
 /** Go's time.Duration String() for whole seconds: 5s, 1m5s, 1h0m5s. */
-export function goDuration(totalSeconds: number): string {
+function goDuration(totalSeconds: number): string {
   const s = Math.max(0, Math.floor(totalSeconds))
   const hours = Math.floor(s / 3600)
   const minutes = Math.floor((s % 3600) / 60)
