@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
-import { loadConfig } from '../core/config.ts'
-import { ConfigError, type Env } from '../core/env.ts'
+import { loadConfig } from '../core/config/config.ts'
+import { ConfigError, type Env } from '../core/config/env.ts'
 import { RULES_FILE_NAME } from '../rules/file.ts'
 import { assertRulesConfigured, RulesError } from '../rules/load.ts'
 import { DEFAULTS_NOTE, describeRule, readRules, ruleWarnings } from './rules-text.ts'

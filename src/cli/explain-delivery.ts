@@ -1,7 +1,7 @@
-import type { SourceName } from '../core/config.ts'
-import type { Delivery, Recipient } from '../core/delivery.ts'
-import { planDelivery } from '../core/plan.ts'
-import type { StripeApi } from '../core/stripe-api.ts'
+import type { SourceName } from '../core/config/config.ts'
+import type { Delivery, Recipient } from '../core/domain/delivery.ts'
+import { planDelivery } from '../core/pipeline/plan.ts'
+import type { StripeApi } from '../handlers/stripe/api.ts'
 import { candidateRules, ruleMatches, ruleNeedsItems, type MatchFacts, type Plan, type PurchasedItem } from '../rules/match.ts'
 import type { Rule } from '../rules/schema.ts'
 

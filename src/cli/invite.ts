@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { parseList, type Env } from '../core/env.ts'
+import { parseList, type Env } from '../core/config/env.ts'
 import { parseCsv } from './csv.ts'
 import { runInvites, type AddressLine, type Invitee } from './invite-run.ts'
 import { UsageError, positiveInt, type CommandIO } from './usage.ts'

@@ -1,4 +1,4 @@
-import type { Env } from '../core/env.ts'
+import type { Env } from '../core/config/env.ts'
 import { CHECK_CONFIG_HELP, runCheckConfig } from './check-config.ts'
 import { EXPLAIN_HELP, runExplain } from './explain.ts'
 import { INVITE_HELP, runInvite } from './invite.ts'

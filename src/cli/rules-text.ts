@@ -1,4 +1,4 @@
-import type { Env } from '../core/env.ts'
+import type { Env } from '../core/config/env.ts'
 import { loadRulesOrDefaults } from '../rules/file.ts'
 import type { Rule, RulesFile } from '../rules/schema.ts'
 

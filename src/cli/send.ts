@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { parseList, type Env } from '../core/env.ts'
+import { parseList, type Env } from '../core/config/env.ts'
 import { readDevSecrets } from '../local/dev-secrets.ts'
 import { buildDelivery, SENDABLE_EVENTS, type BuiltDelivery, type SendSource } from './payloads.ts'
 import { signDelivery } from './signing.ts'

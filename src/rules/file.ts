@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { Env } from '../core/env.ts'
+import type { Env } from '../core/config/env.ts'
 import { DEFAULT_RULES, parseRules, RulesError } from './load.ts'
 import type { RulesFile } from './schema.ts'
 

@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { BridgeError } from '../core/errors.ts'
+import { BridgeError } from '../core/domain/errors.ts'
 import { ruleNeedsItems } from './match.ts'
 import { RulesFileSchema, type Rule, type RulesFile, type RulesFileInput } from './schema.ts'
 

@@ -1,4 +1,4 @@
-import type { SourceName } from '../core/config.ts'
+import type { SourceName } from '../core/config/config.ts'
 import type { Rule, StripeRule } from './schema.ts'
 
 /** What a purchased item is, in whichever API version shaped the event. */

@@ -1,7 +1,7 @@
 import { getStore, type GetStoreOptions, type Store } from '@netlify/blobs'
 
-import { BridgeError, UpstreamError } from '../core/errors.ts'
-import type { CreateResult, KeyValueStore, ReplaceResult, StoredRecord } from '../core/store.ts'
+import { BridgeError, UpstreamError } from '../core/domain/errors.ts'
+import type { CreateResult, KeyValueStore, ReplaceResult, StoredRecord } from '../core/exactly-once/store.ts'
 
 /** Store options minus `consistency`: exactly-once needs strong reads, so it is not a choice. */
 export type NetlifyBlobsStoreOptions = { name?: string } & Omit<GetStoreOptions, 'name' | 'consistency'>

@@ -3,8 +3,8 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 
-import { BridgeError, UpstreamError } from '../core/errors.ts'
-import type { KeyValueStore, StoredRecord } from '../core/store.ts'
+import { BridgeError, UpstreamError } from '../core/domain/errors.ts'
+import type { KeyValueStore, StoredRecord } from '../core/exactly-once/store.ts'
 
 export interface SqliteStoreOptions {
   dir: string

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.ts'
-import type { Env } from '../../src/core/env.ts'
+import type { Env } from '../../src/core/config/env.ts'
 import { parseRules } from '../../src/rules/load.ts'
 
 const repo = fileURLToPath(new URL('../..', import.meta.url))

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Explanation } from '../../src/cli/explain-delivery.ts'
 import { main } from '../../src/cli/main.ts'
-import type { Env } from '../../src/core/env.ts'
+import type { Env } from '../../src/core/config/env.ts'
 import { stripeEvent } from '../helpers/fixtures.ts'
 import { serveStripeApi } from '../helpers/stripe-api.ts'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { maskEmail, normaliseEmail, personId } from '../../src/core/email.ts'
+import { maskEmail, normaliseEmail, personId } from '../../src/core/domain/email.ts'
 
 describe('normaliseEmail', () => {
   it('trims and lower-cases an address', () => {

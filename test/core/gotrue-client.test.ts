@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createGoTrueClient } from '../../src/core/gotrue-client.ts'
+import { createGoTrueClient } from '../../src/core/clients/gotrue-client.ts'
 import { listen, type Listening } from '../../src/local/listen.ts'
 
 /** A proxy in front of identity that answers in its own words, not GoTrue's. */

@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createGoTrueClient } from '../../src/core/gotrue-client.ts'
-import { changeRoles, type RoleChangeDeps } from '../../src/core/roles.ts'
-import type { KeyValueStore } from '../../src/core/store.ts'
+import { createGoTrueClient } from '../../src/core/clients/gotrue-client.ts'
+import { changeRoles, type RoleChangeDeps } from '../../src/core/exactly-once/roles.ts'
+import type { KeyValueStore } from '../../src/core/exactly-once/store.ts'
 import { serveIdentitySandbox, type ServedIdentitySandbox } from '../../src/sandbox/serve.ts'
 import { openSqliteStore } from '../../src/stores/sqlite-store.ts'
 
@@ -74,7 +74,7 @@ describe('changeRoles against a GoTrue-contract server', () => {
 
   it('answers busy when another change holds the person for longer than it waits', async () => {
     await invite('ann@example.com')
-    const { personId } = await import('../../src/core/email.ts')
+    const { personId } = await import('../../src/core/domain/email.ts')
     await store.create(`roles/${personId('ann@example.com', 'test-hash-key')}`, { state: 'pending', leaseUntil: Date.now() + 10_000 })
     const change = await changeRoles({ email: 'ann@example.com', grant: ['pro'], revoke: [], at: Date.now() }, client(), { ...deps(), waitMs: 200 })
     expect(change).toMatchObject({ status: 'busy' })

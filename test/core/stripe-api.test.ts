@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createStripeApi } from '../../src/core/stripe-api.ts'
+import { createStripeApi } from '../../src/handlers/stripe/api.ts'
 import { serveStripeApi } from '../helpers/stripe-api.ts'
 
 describe('Stripe API reads, through the stripe SDK pointed at a double on 127.0.0.1', () => {

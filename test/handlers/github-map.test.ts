@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { mapGitHubEvent } from '../../src/handlers/github.ts'
+import { mapGitHubEvent } from '../../src/handlers/github/verify.ts'
 import { githubExample, githubInvitationByEmail } from '../helpers/fixtures.ts'
 
 const map = (name: string, payload: Record<string, any>) => mapGitHubEvent(name, 'delivery-1', payload)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { mapStripeEvent } from '../../src/handlers/stripe-map.ts'
+import { mapStripeEvent } from '../../src/handlers/stripe/map.ts'
 import { stripeEvent } from '../helpers/fixtures.ts'
 
 describe('mapStripeEvent', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import type { StripeEventLike } from '../../src/handlers/stripe.ts'
+import type { StripeEventLike } from '../../src/handlers/stripe/verify.ts'
 
 const require = createRequire(import.meta.url)
 

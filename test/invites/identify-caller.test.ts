@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { SignJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
-import { identifyCaller } from '../../src/core/invite-auth.ts'
+import { identifyCaller } from '../../src/handlers/routes/caller.ts'
 
 /** Tokens that cannot be a live user's are refused without asking identity: a flood of them costs identity nothing. */
 describe('identifyCaller before asking identity', () => {

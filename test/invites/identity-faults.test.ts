@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { inviteBatch } from '../../src/core/invite-batch.ts'
-import { hourlyCap } from '../../src/core/hourly-cap.ts'
+import { inviteBatch } from '../../src/core/pipeline/invite-batch.ts'
+import { hourlyCap } from '../../src/core/exactly-once/hourly-cap.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
 import { apiKey, postInvites, type InvitesAnswer } from '../helpers/invites.ts'
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../src/core/config.ts'
+import { loadConfig } from '../../src/core/config/config.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
 import { stripeEvent } from '../helpers/fixtures.ts'
 import { apiKey, postInvites } from '../helpers/invites.ts'

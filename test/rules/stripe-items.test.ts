@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { itemsFromInvoice, itemsFromSubscription } from '../../src/handlers/stripe-items.ts'
+import { itemsFromInvoice, itemsFromSubscription } from '../../src/handlers/stripe/items.ts'
 import { stripeEvent } from '../helpers/fixtures.ts'
 
 describe('purchased items from Stripe objects', () => {

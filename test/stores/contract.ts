@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest'
 
-import type { KeyValueStore } from '../../src/core/store.ts'
+import type { KeyValueStore } from '../../src/core/exactly-once/store.ts'
 
 /**
  * The behaviour every KeyValueStore must share. `open` gives a fresh, empty

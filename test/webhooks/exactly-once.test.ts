@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { eventKey } from '../../src/core/pipeline.ts'
+import { eventKey } from '../../src/core/pipeline/process.ts'
 import { stripeEvent } from '../helpers/fixtures.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
 

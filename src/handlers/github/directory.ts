@@ -1,6 +1,6 @@
-import type { GitHubSourceConfig } from './config.ts'
-import { UpstreamError } from './errors.ts'
-import type { DirectoryEntry } from './pipeline.ts'
+import type { GitHubSourceConfig } from '../../core/config/config.ts'
+import { UpstreamError } from '../../core/domain/errors.ts'
+import type { DirectoryEntry } from '../../core/pipeline/process.ts'
 
 export interface GitHubDirectoryOptions {
   settings: Pick<GitHubSourceConfig, 'apiUrl' | 'token' | 'timeoutMs'>

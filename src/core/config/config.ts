@@ -1,6 +1,6 @@
 import { flag, httpUrl, optional, parseList, positiveInteger, type Env } from './env.ts'
 import { loadInvites, type InvitesConfig } from './invites-config.ts'
-import type { StripeApiSettings } from './stripe-api.ts'
+import type { StripeApiSettings } from '../../handlers/stripe/api.ts'
 
 
 export interface StripeSourceConfig {

@@ -1,4 +1,4 @@
-import { BridgeError } from './errors.ts'
+import { BridgeError } from '../domain/errors.ts'
 
 /** Readers for environment settings: each names the variable when its value is unusable. */
 export type Env = Readonly<Record<string, string | undefined>>

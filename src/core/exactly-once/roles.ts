@@ -1,6 +1,6 @@
 import { claimWaiting, type ClaimOptions } from './claims.ts'
-import { personId } from './email.ts'
-import type { IdentityUser } from './identity.ts'
+import { personId } from '../domain/email.ts'
+import type { IdentityUser } from '../domain/identity.ts'
 
 /** The admin calls a role change needs; GoTrue implements them in gotrue-client.ts. */
 export interface RoleAdmin {

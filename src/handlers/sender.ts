@@ -1,5 +1,5 @@
-import type { SourceName } from '../core/config.ts'
-import type { Delivery } from '../core/delivery.ts'
+import type { SourceName } from '../core/config/config.ts'
+import type { Delivery } from '../core/domain/delivery.ts'
 
 /** What one webhook request brings, read once at the door. */
 export interface SignedRequest {

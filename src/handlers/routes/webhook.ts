@@ -1,11 +1,11 @@
 import type { Context } from 'hono'
-import type { SourceName } from '../core/config.ts'
-import { SOURCE_SECRET_VARIABLES } from '../core/config.ts'
-import type { DeliveryResult, Outcome } from '../core/delivery.ts'
-import { BadRequestError, BridgeError, NotConfiguredError, errorLogFields } from '../core/errors.ts'
-import type { LogFields, Logger } from '../core/log.ts'
-import { processDelivery, type PipelineDeps } from '../core/pipeline.ts'
-import type { WebhookSource } from './source.ts'
+import type { SourceName } from '../../core/config/config.ts'
+import { SOURCE_SECRET_VARIABLES } from '../../core/config/config.ts'
+import type { DeliveryResult, Outcome } from '../../core/domain/delivery.ts'
+import { BadRequestError, BridgeError, NotConfiguredError, errorLogFields } from '../../core/domain/errors.ts'
+import type { LogFields, Logger } from '../../core/domain/log.ts'
+import { processDelivery, type PipelineDeps } from '../../core/pipeline/process.ts'
+import type { WebhookSource } from '../sender.ts'
 
 export interface WebhookRouteOptions<Settings extends { secrets: string[] }> {
   source: WebhookSource<Settings>

@@ -1,8 +1,8 @@
-import { candidateRules, planFor, ruleNeedsItems, type Plan } from '../rules/match.ts'
-import type { Rule } from '../rules/schema.ts'
-import type { Delivery } from './delivery.ts'
-import { NotConfiguredError } from './errors.ts'
-import type { StripeApi } from './stripe-api.ts'
+import { candidateRules, planFor, ruleNeedsItems, type Plan } from '../../rules/match.ts'
+import type { Rule } from '../../rules/schema.ts'
+import type { Delivery } from '../domain/delivery.ts'
+import { NotConfiguredError } from '../domain/errors.ts'
+import type { StripeApi } from '../../handlers/stripe/api.ts'
 
 export type PlanResult = { plan: Plan } | { ignored: string }
 

@@ -1,7 +1,7 @@
-import { UpstreamError } from './errors.ts'
-import type { PurchasedItem } from '../rules/match.ts'
-import { itemsFromLineItems } from '../handlers/stripe-items.ts'
-import type { DirectoryEntry } from './pipeline.ts'
+import { UpstreamError } from '../../core/domain/errors.ts'
+import type { PurchasedItem } from '../../rules/match.ts'
+import { itemsFromLineItems } from './items.ts'
+import type { DirectoryEntry } from '../../core/pipeline/process.ts'
 
 export interface StripeApiSettings {
   /** A restricted, read-only key is enough: Checkout Sessions and Customers, read. */

@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import type { BridgeConfig } from '../core/config.ts'
+import type { BridgeConfig } from '../../core/config/config.ts'
 
 /** Liveness plus what is switched on; never a secret, a token or a URL with credentials. */
 export function healthRoute(config: BridgeConfig) {

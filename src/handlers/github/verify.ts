@@ -1,7 +1,7 @@
-import type { GitHubSourceConfig } from '../core/config.ts'
-import type { Delivery } from '../core/delivery.ts'
-import { BadRequestError, SignatureError } from '../core/errors.ts'
-import type { SignedRequest, WebhookSource } from './source.ts'
+import type { GitHubSourceConfig } from '../../core/config/config.ts'
+import type { Delivery } from '../../core/domain/delivery.ts'
+import { BadRequestError, SignatureError } from '../../core/domain/errors.ts'
+import type { SignedRequest, WebhookSource } from '../sender.ts'
 
 /** The part of a GitHub webhook payload the bridge reads. */
 export interface GitHubPayload {

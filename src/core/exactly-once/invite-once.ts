@@ -1,7 +1,7 @@
 import { claimWaiting, type ClaimOptions } from './claims.ts'
-import type { DeliveryResult, Outcome } from './delivery.ts'
-import { maskEmail, personId } from './email.ts'
-import type { IdentityClient } from './identity.ts'
+import type { DeliveryResult, Outcome } from '../domain/delivery.ts'
+import { maskEmail, personId } from '../domain/email.ts'
+import type { IdentityClient } from '../domain/identity.ts'
 
 export type PersonOutcome = Extract<Outcome, 'invited' | 'already_registered' | 'duplicate' | 'in_progress' | 'rejected'>
 

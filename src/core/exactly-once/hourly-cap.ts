@@ -1,4 +1,4 @@
-import { UpstreamError } from './errors.ts'
+import { UpstreamError } from '../domain/errors.ts'
 import type { KeyValueStore } from './store.ts'
 
 export interface HourlyCapOptions {

@@ -1,8 +1,8 @@
-import type { StripeSourceConfig } from '../core/config.ts'
-import type { Delivery } from '../core/delivery.ts'
-import { BadRequestError, SignatureError } from '../core/errors.ts'
-import type { SignedRequest, WebhookSource } from './source.ts'
-import { mapStripeEvent } from './stripe-map.ts'
+import type { StripeSourceConfig } from '../../core/config/config.ts'
+import type { Delivery } from '../../core/domain/delivery.ts'
+import { BadRequestError, SignatureError } from '../../core/domain/errors.ts'
+import type { SignedRequest, WebhookSource } from '../sender.ts'
+import { mapStripeEvent } from './map.ts'
 
 /** The part of a Stripe event the bridge reads. */
 export interface StripeEventLike {

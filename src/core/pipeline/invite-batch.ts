@@ -1,9 +1,9 @@
-import { BridgeError } from './errors.ts'
-import { normaliseEmail } from './email.ts'
-import type { HourlyCap } from './hourly-cap.ts'
-import type { IdentityClient } from './identity.ts'
-import { inviteOnce, type PersonOutcome } from './invite-once.ts'
-import type { PipelineDeps } from './pipeline.ts'
+import { BridgeError } from '../domain/errors.ts'
+import { normaliseEmail } from '../domain/email.ts'
+import type { HourlyCap } from '../exactly-once/hourly-cap.ts'
+import type { IdentityClient } from '../domain/identity.ts'
+import { inviteOnce, type PersonOutcome } from '../exactly-once/invite-once.ts'
+import type { PipelineDeps } from './process.ts'
 
 /** `failed`: identity could not answer for this address now; like `in_progress`, it is "not done, send it again". */
 export type AddressOutcome = PersonOutcome | 'failed' | 'dry_run'

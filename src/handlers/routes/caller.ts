@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { ForbiddenError, UnauthorizedError } from './errors.ts'
-import type { IdentityUser } from './identity.ts'
+import { ForbiddenError, UnauthorizedError } from '../../core/domain/errors.ts'
+import type { IdentityUser } from '../../core/domain/identity.ts'
 
 /** Who is asking for invites, as a log may name them: never the key, never the token. */
 export type InviteCaller = { kind: 'key'; id: string } | { kind: 'user'; id: string; user: IdentityUser }

@@ -1,6 +1,6 @@
-import type { IdentitySettings } from './config.ts'
+import type { IdentitySettings } from '../config/config.ts'
 import { NotConfiguredError } from './errors.ts'
-import type { RoleAdmin } from './roles.ts'
+import type { RoleAdmin } from '../exactly-once/roles.ts'
 
 /**
  * What the bridge needs from an identity backend. Results the caller must act

@@ -1,4 +1,4 @@
-import { BadRequestError, BatchTooLargeError } from '../core/errors.ts'
+import { BadRequestError, BatchTooLargeError } from '../../core/domain/errors.ts'
 
 /** A POST /invites body, read and checked; the addresses are still as sent. */
 export interface InvitesRequest {

@@ -1,5 +1,5 @@
-import { UpstreamError } from './errors.ts'
-import type { IdentityClient, IdentityCredential, IdentityTarget, IdentityUser, InviteResult } from './identity.ts'
+import { UpstreamError } from '../domain/errors.ts'
+import type { IdentityClient, IdentityCredential, IdentityTarget, IdentityUser, InviteResult } from '../domain/identity.ts'
 
 export interface GoTrueClientOptions {
   target: IdentityTarget

@@ -1,6 +1,6 @@
-import type { Delivery } from '../core/delivery.ts'
-import type { StripeEventLike } from './stripe.ts'
-import { itemsFromInvoice, itemsFromSubscription } from './stripe-items.ts'
+import type { Delivery } from '../../core/domain/delivery.ts'
+import type { StripeEventLike } from './verify.ts'
+import { itemsFromInvoice, itemsFromSubscription } from './items.ts'
 
 type Loose = Record<string, any>
 

@@ -1,5 +1,5 @@
-import type { MatchFacts } from '../rules/match.ts'
-import type { SourceName } from './config.ts'
+import type { MatchFacts } from '../../rules/match.ts'
+import type { SourceName } from '../config/config.ts'
 
 /** Who an event is about, as the source knows them. */
 export type Recipient =
