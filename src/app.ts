@@ -1,22 +1,24 @@
 import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import type { BridgeConfig } from './core/config/config.ts'
-import { BridgeError, PayloadTooLargeError, UnauthorizedError } from './core/domain/errors.ts'
-import { createGitHubDirectory } from './handlers/github/directory.ts'
 import { createGoTrueClient } from './core/clients/gotrue-client.ts'
-import { hashKeyLoader } from './core/exactly-once/hash-key.ts'
-import { resolveIdentityTarget, type IdentityClient, type RuntimeIdentity } from './core/domain/identity.ts'
+import { resolveIdentityTarget } from './core/clients/identity-target.ts'
+import type { BridgeConfig, SenderConfig } from './core/config/config.ts'
+import type { SenderReads } from './core/domain/catalogue.ts'
+import { errorAnswer, PayloadTooLargeError } from './core/domain/errors.ts'
+import type { IdentityClient, RuntimeIdentity } from './core/domain/identity.ts'
 import { jsonLineLogger, type Logger } from './core/domain/log.ts'
-import type { PipelineDeps } from './core/pipeline/process.ts'
 import type { KeyValueStore } from './core/exactly-once/store.ts'
-import { createStripeApi } from './handlers/stripe/api.ts'
-import { assertRulesConfigured, DEFAULT_RULES } from './rules/load.ts'
-import type { RulesFile } from './rules/schema.ts'
-import { githubSource } from './handlers/github/verify.ts'
+import { hashKeyLoader } from './core/exactly-once/hash-key.ts'
+import type { PipelineDeps } from './core/pipeline/process.ts'
+import { cataloguesOf, SENDERS } from './handlers/registry.ts'
+import { requireInviter } from './handlers/routes/caller.ts'
 import { healthRoute } from './handlers/routes/health.ts'
 import { invitesRoute } from './handlers/routes/invites.ts'
-import { stripeSource } from './handlers/stripe/verify.ts'
+import { logRequest } from './handlers/routes/request-log.ts'
 import { webhookRoute } from './handlers/routes/webhook.ts'
+import type { Sender } from './handlers/sender.ts'
+import { assertRulesConfigured, defaultRules } from './rules/load.ts'
+import type { RulesFile } from './rules/schema.ts'
 
 export interface AppDeps {
   config: BridgeConfig
@@ -29,13 +31,22 @@ export interface AppDeps {
   runtimeIdentity?: (c: Context) => RuntimeIdentity | null
   /** The identity client for a request; defaults to GoTrue over HTTP at the resolved target. */
   identity?: (c: Context) => IdentityClient
-  /** Which events invite whom with which roles; defaults to invite-only rules (DEFAULT_RULES). */
+  /** Which events invite whom with which roles; defaults to each sender's invite-only defaults. */
   rules?: RulesFile
+  /** The webhook senders served at /webhooks/<name>; defaults to the built-in ones (SENDERS). */
+  senders?: readonly Sender[]
 }
 
-/** Builds the bridge. Everything with a side effect comes in through `deps`, so tests and both runtimes share this code. */
+/**
+ * Builds the bridge: the composition root. Everything with a side effect
+ * comes in through `deps`, so tests and both runtimes share this code; the
+ * senders' catalogues and reads are handed to rules and the pipeline here,
+ * so neither knows any sender.
+ */
 export function createApp(deps: AppDeps): Hono {
   const { config, store } = deps
+  const senders = deps.senders ?? SENDERS
+  const catalogues = cataloguesOf(senders)
   const now = deps.now ?? Date.now
   const log = deps.log ?? jsonLineLogger
   const doFetch = deps.fetch ?? ((input, init) => fetch(input, init))
@@ -49,19 +60,21 @@ export function createApp(deps: AppDeps): Hono {
         timeoutMs: config.identity.timeoutMs,
         now,
       }))
-  const lookupGitHubUser = config.github
-    ? createGitHubDirectory({ settings: config.github, fetch: doFetch })
-    : async () => null
-  const rules = (deps.rules ?? DEFAULT_RULES).rules
-  assertRulesConfigured(rules, config)
-  const stripeApi = config.stripeApi ? createStripeApi(config.stripeApi, doFetch) : null
+  // A sender the settings were not read for has no secret: it is disabled, like one whose variable is unset.
+  const senderConfig = (sender: Sender): SenderConfig => config.senders[sender.name] ?? { secrets: [], settings: sender.readSettings({}) }
+  const readsBySender = new Map<string, SenderReads | null>(
+    senders.map((sender) => [sender.name, sender.reads?.(senderConfig(sender).settings, doFetch) ?? null]),
+  )
+  const reads = (source: string) => readsBySender.get(source) ?? null
+  const rules = (deps.rules ?? defaultRules(catalogues)).rules
+  assertRulesConfigured(rules, catalogues, (source) => reads(source) !== null)
   const hashKey = hashKeyLoader(store, config.hashKey)
   const pipeline = (c: Context): PipelineDeps => ({
     store,
     identity: () => identity(c),
-    lookupGitHubUser,
-    stripeApi,
+    reads,
     rules,
+    catalogues,
     dryRun: config.dryRun,
     hashKey,
     now,
@@ -76,24 +89,24 @@ export function createApp(deps: AppDeps): Hono {
     },
   })
 
-  app.get('/health', healthRoute(config))
-  app.post('/webhooks/stripe', limit, webhookRoute({ source: stripeSource, settings: config.stripe, pipeline, log, now }))
-  app.post('/webhooks/github', limit, webhookRoute({ source: githubSource, settings: config.github, pipeline, log, now }))
-  app.post('/invites', limit, invitesRoute({ settings: config.invites, pipeline, log, now }))
+  app.get('/health', healthRoute(senders.map((sender) => ({ name: sender.name, enabled: senderConfig(sender).secrets.length > 0 }))))
+  for (const sender of senders) {
+    app.post(`/webhooks/${sender.name}`, limit, webhookRoute({ sender, config: senderConfig(sender), pipeline, log, now }))
+  }
+  app.post(
+    '/invites',
+    limit,
+    logRequest({ route: 'invites', caller: 'none' }, log, now),
+    requireInviter({ apiKeys: config.invites.apiKeys, adminRole: config.invites.adminRole, identity, now }),
+    invitesRoute({ settings: config.invites, pipeline, now }),
+  )
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404))
-  app.onError((error, c) => errorResponse(error, c, log))
+  app.onError((error, c) => {
+    const answer = errorAnswer(error)
+    // Expected errors are in the request's own log line; only the unexpected get one of their own here.
+    if (answer.body.error.code === 'internal_error') log({ level: 'error', ...answer.log })
+    return c.json(answer.body, answer.status, answer.headers)
+  })
   return app
-}
-
-/** The one place an error becomes an HTTP answer: a code and a message, never a stack or a secret. */
-export function errorResponse(error: unknown, c: Context, log: Logger): Response {
-  if (error instanceof BridgeError) {
-    if (error.retryAfter !== undefined) c.header('Retry-After', String(error.retryAfter))
-    if (error instanceof UnauthorizedError) c.header('WWW-Authenticate', error.challenge)
-    return c.json({ error: { code: error.code, message: error.message } }, error.status)
-  }
-  // Most often the store failing: transient, so "retry me" is the honest answer.
-  log({ level: 'error', error: error instanceof Error ? error.name : 'unknown', message: error instanceof Error ? error.message : String(error) })
-  return c.json({ error: { code: 'internal_error', message: 'The bridge failed unexpectedly; the delivery may be retried' } }, 503)
 }

@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../core/config/config.ts'
-import { ConfigError, type Env } from '../core/config/env.ts'
+import type { Env } from '../core/config/env.ts'
+import { ConfigError, RulesError } from '../core/domain/errors.ts'
+import { cataloguesOf, SENDERS } from '../handlers/registry.ts'
 import { RULES_FILE_NAME } from '../rules/file.ts'
-import { assertRulesConfigured, RulesError } from '../rules/load.ts'
+import { assertRulesConfigured } from '../rules/load.ts'
 import { DEFAULTS_NOTE, describeRule, readRules, ruleWarnings } from './rules-text.ts'
 import { UsageError, type CommandIO } from './usage.ts'
 
@@ -68,7 +70,12 @@ export async function runCheckConfig(argv: string[], io: CommandIO, env: Env): P
   }
   if (path === null && onNetlify) errors.push(`the Netlify function bundles ${RULES_FILE_NAME}: create it (copy the defaults with \`invite-bridge check-config --json\`)`)
   try {
-    assertRulesConfigured(rules.rules, loadConfig(env))
+    const config = loadConfig(env, SENDERS)
+    const hasApiKey = (source: string) => {
+      const sender = SENDERS.find((candidate) => candidate.name === source)
+      return Boolean(sender?.reads?.(config.senders[source]!.settings, fetch))
+    }
+    assertRulesConfigured(rules.rules, cataloguesOf(SENDERS), hasApiKey)
   } catch (error) {
     if (!(error instanceof RulesError || error instanceof ConfigError)) throw error
     errors.push(error.message)

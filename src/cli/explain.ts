@@ -5,11 +5,9 @@ import { loadConfig } from '../core/config/config.ts'
 import type { Env } from '../core/config/env.ts'
 import type { Delivery, Recipient } from '../core/domain/delivery.ts'
 import { normaliseEmail } from '../core/domain/email.ts'
-import { createStripeApi } from '../handlers/stripe/api.ts'
-import { mapGitHubEvent, type GitHubPayload } from '../handlers/github/verify.ts'
-import type { StripeEventLike } from '../handlers/stripe/verify.ts'
-import { mapStripeEvent } from '../handlers/stripe/map.ts'
-import { RulesError } from '../rules/load.ts'
+import { RulesError } from '../core/domain/errors.ts'
+import { cataloguesOf, findSender, SENDERS } from '../handlers/registry.ts'
+import type { Sender } from '../handlers/sender.ts'
 import type { Rule } from '../rules/schema.ts'
 import { explainDelivery, type Explanation } from './explain-delivery.ts'
 import { DEFAULTS_NOTE, describeEffect, describeMatch, readRules } from './rules-text.ts'
@@ -63,7 +61,8 @@ export async function runExplain(argv: string[], io: CommandIO, env: Env): Promi
   const [file, ...extra] = positionals
   if (!file) throw new UsageError('name the payload file: invite-bridge explain <payload.json> --source stripe|github')
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`)
-  const delivery = toDelivery(values.source, values.event, readPayload(file))
+  const sender = senderNamed(values.source)
+  const delivery = toDelivery(sender, values.event, readPayload(file))
 
   let loaded: Awaited<ReturnType<typeof readRules>>
   try {
@@ -73,11 +72,17 @@ export async function runExplain(argv: string[], io: CommandIO, env: Env): Promi
     io.err(`error: ${error.message}`)
     return 1
   }
-  const { stripeApi } = loadConfig(env)
-  const result = await explainDelivery(delivery, loaded.rules.rules, stripeApi ? createStripeApi(stripeApi) : null)
+  const settings = loadConfig(env, [sender]).senders[sender.name]!.settings
+  const reads = sender.reads?.(settings, fetch) ?? null
+  const result = await explainDelivery(delivery, {
+    rules: loaded.rules.rules,
+    catalogues: cataloguesOf(SENDERS),
+    reads: (source) => (source === sender.name ? reads : null),
+    unreadable: (hasApi) => sender.explain.itemsUnreadable?.(hasApi) ?? 'the event does not carry the items these rules match on',
+  })
 
   if (values.json) io.out(JSON.stringify(result, null, 2))
-  else io.out(describe(result, loaded.rules.rules, loaded.path).join('\n'))
+  else io.out(describe(result, sender, loaded.rules.rules, loaded.path).join('\n'))
   if (loaded.path === null) io.err(`note: ${DEFAULTS_NOTE}`)
   if (result.outcome !== 'incomplete') return 0
   io.err(`error: ${result.reason}`)
@@ -95,29 +100,30 @@ function readPayload(file: string): Record<string, any> {
   return payload as Record<string, any>
 }
 
-function toDelivery(source: string | undefined, event: string | undefined, payload: Record<string, any>): Delivery {
-  if (source === 'stripe') {
-    if (event !== undefined) throw new UsageError('--event is for github: a Stripe event carries its own type')
-    if (typeof payload.type !== 'string' || typeof payload.data?.object !== 'object' || payload.data.object === null) {
-      throw new UsageError('not a Stripe event (it needs "type" and "data.object"): pass the whole event, not only its data.object')
-    }
-    return mapStripeEvent({ ...payload, id: typeof payload.id === 'string' ? payload.id : '(no id)' } as StripeEventLike)
+function senderNamed(name: string | undefined): Sender {
+  const sender = name === undefined ? undefined : findSender(SENDERS, name)
+  if (!sender) {
+    const names = SENDERS.map((candidate) => candidate.name)
+    throw new UsageError(`--source must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)}`)
   }
-  if (source === 'github') {
-    if (!event) throw new UsageError('--event is required for github: the X-GitHub-Event header, e.g. organization')
-    if (event.includes('.')) throw new UsageError(`--event is the X-GitHub-Event header (e.g. ${event.split('.')[0]}): the action comes from the payload`)
-    return mapGitHubEvent(event, 'local file', payload as GitHubPayload)
-  }
-  throw new UsageError('--source must be stripe or github')
+  return sender
 }
 
-function describe(result: Explanation, rules: readonly Rule[], path: string | null): string[] {
+function toDelivery(sender: Sender, event: string | undefined, payload: Record<string, any>): Delivery {
+  try {
+    return sender.explain.delivery(payload, event)
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+}
+
+function describe(result: Explanation, sender: Sender, rules: readonly Rule[], path: string | null): string[] {
   const lines = [
     `Delivery: ${result.source} ${result.event} (${result.eventId})`,
     `Rules:    ${path ?? 'built-in defaults'}`,
-    `Who:      ${who(result.recipient)}`,
+    `Who:      ${who(result.recipient, sender)}`,
   ]
-  lines.push(`Facts:    ${facts(result)}`)
+  lines.push(`Facts:    ${sender.explain.facts(result.facts, Boolean(result.itemsRead))}`)
   if (result.outcome === 'skipped') return [...lines, '', `Skipped: ${result.reason}`, 'The bridge would answer "ignored" whatever the rules say.']
 
   lines.push('', result.rules.length ? `Rules naming ${result.event}:` : `No rule names ${result.event}.`)
@@ -140,23 +146,8 @@ function describe(result: Explanation, rules: readonly Rule[], path: string | nu
   ]
 }
 
-/** What rules match on, as `match` names it. */
-function facts({ facts, itemsRead }: Explanation): string {
-  if (facts.github) return `org: ${facts.github.org ?? '(none)'}`
-  if (!facts.stripe) return '(none)'
-  const { items, mode, livemode, metadata } = facts.stripe
-  const listed = items?.map((item) => `${item.price ?? '?'} (${item.product ?? '?'})`).join(', ')
-  return [
-    `items: ${items === null ? 'not in the event (read from the Stripe API only when a rule matches on them)' : `${listed || '(none)'}${itemsRead ? ', read from the Stripe API' : ''}`}`,
-    `mode: ${mode ?? '(none)'}`,
-    `livemode: ${livemode ?? '(unknown)'}`,
-    `metadata: ${Object.entries(metadata).map(([key, value]) => `${key}=${String(value)}`).join(', ') || '(none)'}`,
-  ].join('; ')
-}
-
-function who(recipient: Recipient | null): string {
+function who(recipient: Recipient | null, sender: Sender): string {
   if (!recipient) return 'nobody: the event names no one (the bridge would answer no_email)'
-  if (recipient.kind === 'github-login') return `GitHub user @${recipient.login} (their public email would be looked up on GitHub)`
-  if (recipient.kind === 'stripe-customer') return `Stripe customer ${recipient.customerId} (their email would be read from the Stripe API)`
+  if (recipient.kind === 'account') return sender.explain.account(recipient.account)
   return normaliseEmail(recipient.email) ?? `"${recipient.email}" (not an address: the bridge would answer rejected)`
 }

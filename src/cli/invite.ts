@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util'
 import { parseList, type Env } from '../core/config/env.ts'
 import { parseCsv } from './csv.ts'
 import { runInvites, type AddressLine, type Invitee } from './invite-run.ts'
+import { bridgeUrl } from './bridge-url.ts'
 import { UsageError, positiveInt, type CommandIO } from './usage.ts'
 
 export const INVITE_HELP = `Usage: invite-bridge invite [address...] [options]
@@ -117,19 +118,6 @@ function parseData(raw: string | undefined): Record<string, unknown> | undefined
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UsageError(`--data must be a JSON object, e.g. '{"plan":"team"}'`)
   return data as Record<string, unknown>
-}
-
-function bridgeUrl(raw: string | undefined, env: Env): string {
-  const value = raw ?? `http://localhost:${env.PORT?.trim() || 8888}`
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    throw new UsageError(`--url must be an http(s) URL, got "${value}"`)
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--url must be an http(s) URL, got "${value}"`)
-  // Forgiving of the full endpoint being pasted in: the command adds /invites itself.
-  return value.replace(/\/+$/, '').replace(/\/invites$/, '')
 }
 
 function readCsv(path: string, columns: string[], base: Record<string, unknown> | undefined, io: CommandIO): Invitee[] {

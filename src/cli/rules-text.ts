@@ -1,10 +1,11 @@
 import type { Env } from '../core/config/env.ts'
+import { cataloguesOf, SENDERS } from '../handlers/registry.ts'
 import { loadRulesOrDefaults } from '../rules/file.ts'
 import type { Rule, RulesFile } from '../rules/schema.ts'
 
 /** The rules `check-config` and `explain` read: `--config` wins over INVITE_BRIDGE_CONFIG; path null = built-in defaults. */
 export function readRules(configFlag: string | undefined, env: Env): Promise<{ rules: RulesFile; path: string | null }> {
-  return loadRulesOrDefaults(configFlag === undefined ? env : { ...env, INVITE_BRIDGE_CONFIG: configFlag })
+  return loadRulesOrDefaults(configFlag === undefined ? env : { ...env, INVITE_BRIDGE_CONFIG: configFlag }, cataloguesOf(SENDERS))
 }
 
 export const DEFAULTS_NOTE =
@@ -43,7 +44,9 @@ export function describeRule(rule: Rule, index: number): string[] {
 }
 
 // Events that end something: a rule that invites on them invites the person who just left.
-const ENDING_EVENTS = new Set(['organization.member_removed', 'customer.subscription.deleted'])
+const ENDING_EVENTS = new Set(
+  cataloguesOf(SENDERS).flatMap((catalogue) => catalogue.events.filter((event) => event.effect === 'revoke').map((event) => event.type)),
+)
 
 /** Valid but probably not meant: a rule that invites on an event that ends a membership or a subscription. */
 export function ruleWarnings(rules: readonly Rule[]): string[] {

@@ -2,19 +2,21 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { parseList, type Env } from '../core/config/env.ts'
-import { readDevSecrets } from '../local/dev-secrets.ts'
-import { buildDelivery, SENDABLE_EVENTS, type BuiltDelivery, type SendSource } from './payloads.ts'
-import { signDelivery } from './signing.ts'
+import { findSender, SENDERS } from '../handlers/registry.ts'
+import type { SamplePayload, Sender } from '../handlers/sender.ts'
+import { devWebhookSecret, readDevSecrets } from '../local/dev-secrets.ts'
+import { bridgeUrl } from './bridge-url.ts'
 import { UsageError, positiveInt, type CommandIO } from './usage.ts'
 
-export const SEND_HELP = `Usage: invite-bridge send <stripe|github> <event> [options]
+const SENDER_NAMES = SENDERS.map((sender) => sender.name)
+
+export const SEND_HELP = `Usage: invite-bridge send <${SENDER_NAMES.join('|')}> <event> [options]
 
 Builds a real-shaped webhook payload, signs it exactly as the provider would,
 posts it to the bridge, and prints the status and outcome of each delivery.
 
 Events:
-  stripe  ${SENDABLE_EVENTS.stripe.join(', ')}
-  github  ${SENDABLE_EVENTS.github.join(', ')}
+${SENDERS.map((sender) => `  ${sender.name.padEnd(7)} ${Object.keys(sender.samples).join(', ')}`).join('\n')}
 
 Options:
   --email <address>     the buyer's or invitee's address
@@ -23,8 +25,8 @@ Options:
   --file <path>         send this JSON payload instead of a built one; for github,
                         <event> is then the X-GitHub-Event name (e.g. organization)
   --url <url>           the bridge (default: http://localhost:$PORT, PORT default 8888)
-  --secret <secret>     signing secret (default: $STRIPE_WEBHOOK_SECRET or
-                        $GITHUB_WEBHOOK_SECRET, else the development secret that
+  --secret <secret>     signing secret (default: the sender's variable, e.g.
+                        $STRIPE_WEBHOOK_SECRET, else the development secret that
                         npm start keeps in $BRIDGE_DATA_DIR/dev-secrets.json)
   --repeat <n>          deliver the same event n times, as a provider's retries
                         would (default 1)
@@ -59,18 +61,18 @@ export async function runSend(argv: string[], io: CommandIO, env: Env): Promise<
       concurrency: { type: 'string' },
     },
   })
-  const [sourceArg, event, ...extra] = positionals
+  const [senderArg, event, ...extra] = positionals
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`)
-  if (sourceArg !== 'stripe' && sourceArg !== 'github') throw new UsageError('the first argument must be stripe or github')
-  const source: SendSource = sourceArg
+  const sender = senderArg === undefined ? undefined : findSender(SENDERS, senderArg)
+  if (!sender) throw new UsageError(`the first argument must be ${SENDER_NAMES.slice(0, -1).join(', ')} or ${SENDER_NAMES.at(-1)}`)
   const repeat = positiveInt(values.repeat, '--repeat', 1)
   const concurrency = positiveInt(values.concurrency, '--concurrency', 1)
-  const url = (values.url ?? `http://localhost:${env.PORT?.trim() || 8888}`).replace(/\/+$/, '')
+  const url = bridgeUrl(values.url, env)
 
-  const delivery = values.file ? fromFile(source, event, values.file) : built(source, event, values)
-  const secret = values.secret ?? parseList(env[source === 'stripe' ? 'STRIPE_WEBHOOK_SECRET' : 'GITHUB_WEBHOOK_SECRET'])[0] ?? devSecret(source, env)
+  const sample = values.file ? fromFile(sender, event, values.file) : built(sender, event, values)
+  const secret = values.secret ?? parseList(env[sender.secretVariable])[0] ?? devSecret(sender, env)
   // One signed request, sent `repeat` times: a redelivery has the same id (Stripe's event id, GitHub's delivery id).
-  const signed = await signDelivery(delivery, secret)
+  const signed = sender.sign(sample, secret)
 
   const answers: Answer[] = []
   let next = 0
@@ -88,38 +90,36 @@ export async function runSend(argv: string[], io: CommandIO, env: Env): Promise<
   return answers.every((answer) => (answer.status >= 200 && answer.status < 300) || answer.status === 409) ? 0 : 1
 }
 
-function built(source: SendSource, event: string | undefined, values: { email?: string; login?: string; name?: string }): BuiltDelivery {
-  if (!event) throw new UsageError(`name the ${source} event to send (${SENDABLE_EVENTS[source].join(', ')})`)
-  if (source === 'stripe' && event !== 'customer.subscription.deleted' && !values.email) {
-    throw new UsageError('--email is required for this Stripe event')
-  }
-  if (event === 'organization.member_invited' && !values.email && !values.login) throw new UsageError('--email or --login is required')
-  if (event === 'organization.member_added' && !values.login) throw new UsageError('--login is required for member_added (GitHub sends only the login)')
+function built(sender: Sender, event: string | undefined, values: { email?: string; login?: string; name?: string }): SamplePayload {
+  const events = Object.keys(sender.samples)
+  if (!event) throw new UsageError(`name the ${sender.name} event to send (${events.join(', ')})`)
+  const build = sender.samples[event]
+  if (!build) throw new UsageError(`unknown ${sender.name} event "${event}"; one of: ${events.join(', ')}`)
   try {
-    return buildDelivery(source, event, values)
+    return build(values)
   } catch (error) {
     throw new UsageError((error as Error).message)
   }
 }
 
-function fromFile(source: SendSource, event: string | undefined, file: string): BuiltDelivery {
+function fromFile(sender: Sender, event: string | undefined, file: string): SamplePayload {
   let payload: Record<string, any>
   try {
     payload = JSON.parse(readFileSync(resolve(file), 'utf8')) as Record<string, any>
   } catch (error) {
     throw new UsageError(`cannot read ${file} as JSON: ${(error as Error).message}`)
   }
-  if (source === 'github' && !event) throw new UsageError('with --file, name the GitHub event (e.g. organization)')
-  return { source, eventName: event ?? String(payload.type ?? ''), payload }
+  if (sender.name === 'github' && !event) throw new UsageError('with --file, name the GitHub event (e.g. organization)')
+  return { eventName: event ?? String(payload.type ?? ''), payload }
 }
 
-function devSecret(source: SendSource, env: Env): string {
+function devSecret(sender: Sender, env: Env): string {
   const dataDir = resolve(env.BRIDGE_DATA_DIR?.trim() || '.data')
   const secrets = readDevSecrets(dataDir)
   if (!secrets) {
-    throw new UsageError(`no signing secret: pass --secret, set ${source === 'stripe' ? 'STRIPE' : 'GITHUB'}_WEBHOOK_SECRET, or run npm start once (it creates ${dataDir}/dev-secrets.json)`)
+    throw new UsageError(`no signing secret: pass --secret, set ${sender.secretVariable}, or run npm start once (it creates ${dataDir}/dev-secrets.json)`)
   }
-  return source === 'stripe' ? secrets.stripeWebhookSecret : secrets.githubWebhookSecret
+  return devWebhookSecret(secrets, sender.name)
 }
 
 async function post(url: string, init: RequestInit): Promise<Answer> {

@@ -1,5 +1,7 @@
-import type { SourceName } from '../core/config/config.ts'
+import type { SenderConfig, SenderSettingsReader } from '../core/config/config.ts'
+import type { SenderCatalogue, SenderReads } from '../core/domain/catalogue.ts'
 import type { Delivery } from '../core/domain/delivery.ts'
+import type { MatchFacts } from '../core/domain/facts.ts'
 
 /** What one webhook request brings, read once at the door. */
 export interface SignedRequest {
@@ -9,14 +11,52 @@ export interface SignedRequest {
   now: number
 }
 
+/** A request as the provider would send it, signed: what `send` posts and tests deliver. */
+export interface SignedDelivery {
+  path: string
+  init: { method: 'POST'; headers: Record<string, string>; body: string }
+}
+
+/** A sample payload of the provider's real shape, and the event name a header carries (GitHub) or the body does (Stripe). */
+export interface SamplePayload {
+  eventName: string
+  payload: Record<string, any>
+}
+
+/** What `send` may fill in a sample. A sample names what it requires, by throwing an Error that says so. */
+export interface SampleOptions {
+  email?: string
+  login?: string
+  name?: string
+}
+
+/** What `explain` needs of a sender: a payload from a file made into a delivery, and its facts in words. */
+export interface SenderExplainer {
+  /** A payload as the provider posts it (no signature: a local file); throws an Error whose message says what is wrong. */
+  delivery(payload: Record<string, any>, event: string | undefined): Delivery
+  facts(facts: MatchFacts, itemsRead: boolean): string
+  /** Who an account the sender names is, and how the bridge would find their address. */
+  account(account: string): string
+  /** Why rules on items could not be evaluated (the event does not carry them). */
+  itemsUnreadable?(hasApi: boolean): string
+}
+
 /**
- * A webhook source has two jobs, kept as plain functions: verify the raw
- * request against any of its secrets (throwing SignatureError or
- * BadRequestError), and map the verified event to what it means for the
- * pipeline. Nothing here does I/O beyond loading its own verifier.
+ * A webhook sender, in one folder: its catalogue (the events and what they
+ * mean), how it reads its settings, verify+map (`receive`), the reads its
+ * API offers the pipeline, a signer, and the sample payloads `send` builds
+ * from. The registry lists the senders; routes, rules, `send` and `/health`
+ * are derived from it.
  */
-export interface WebhookSource<Settings extends { secrets: string[] }> {
-  name: SourceName
-  /** Verifies and maps; the result is safe to act on. */
-  receive(request: SignedRequest, settings: Settings): Promise<Delivery>
+export interface Sender<Settings = any> extends SenderSettingsReader<Settings> {
+  catalogue: SenderCatalogue
+  /** Verifies against any of the secrets (throwing SignatureError or BadRequestError) and maps; the result is safe to act on. */
+  receive(request: SignedRequest, config: SenderConfig<Settings>): Promise<Delivery>
+  /** The sender's API reads for the pipeline; null when its settings allow none (no API key). */
+  reads?(settings: Settings, doFetch: typeof fetch): SenderReads | null
+  /** Signs a body exactly as the provider does. `now` in ms; `deliveryId` where the provider sends one in a header. */
+  sign(sample: SamplePayload, secret: string, options?: { now?: number; deliveryId?: string }): SignedDelivery
+  /** Sample payloads by event type, for `send`; each call returns a fresh payload (a new event id). */
+  samples: Readonly<Record<string, (options: SampleOptions) => SamplePayload>>
+  explain: SenderExplainer
 }

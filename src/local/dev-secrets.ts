@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -41,4 +41,15 @@ export function readDevSecrets(dataDir: string): DevSecrets | null {
   } catch {
     return null
   }
+}
+
+/**
+ * A sender's development webhook secret. Stripe's and GitHub's are kept in
+ * the file; any other sender's is derived from the file's own secret, so it
+ * is stable across restarts without growing the file.
+ */
+export function devWebhookSecret(secrets: DevSecrets, sender: string): string {
+  if (sender === 'stripe') return secrets.stripeWebhookSecret
+  if (sender === 'github') return secrets.githubWebhookSecret
+  return createHmac('sha256', secrets.identityJwtSecret).update(`webhook-secret:${sender}`).digest('hex')
 }

@@ -6,11 +6,11 @@ import type { Env } from '../core/config/env.ts'
 import { maskEmail } from '../core/domain/email.ts'
 import { jsonLineLogger } from '../core/domain/log.ts'
 import { createIdentitySandbox } from '../sandbox/identity-sandbox.ts'
+import { cataloguesOf, SENDERS } from '../handlers/registry.ts'
 import { loadRulesOrDefaults } from '../rules/file.ts'
-import { assertRulesConfigured } from '../rules/load.ts'
 import type { RulesFile } from '../rules/schema.ts'
 import { openSqliteStore } from '../stores/sqlite-store.ts'
-import { devSecretsPath, loadOrCreateDevSecrets } from './dev-secrets.ts'
+import { devSecretsPath, devWebhookSecret, loadOrCreateDevSecrets } from './dev-secrets.ts'
 import { listen } from './listen.ts'
 import { serveStaticPage } from './static-page.ts'
 
@@ -44,19 +44,25 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const useSandbox = !production && !env.IDENTITY_URL?.trim()
 
   const dev = production ? null : loadOrCreateDevSecrets(dataDir)
-  const generated = {
-    stripe: Boolean(dev && !env.STRIPE_WEBHOOK_SECRET?.trim()),
-    github: Boolean(dev && !env.GITHUB_WEBHOOK_SECRET?.trim()),
-  }
-  const config = loadConfig({
-    ...env,
-    ...(generated.stripe && dev ? { STRIPE_WEBHOOK_SECRET: dev.stripeWebhookSecret } : {}),
-    ...(generated.github && dev ? { GITHUB_WEBHOOK_SECRET: dev.githubWebhookSecret } : {}),
-  })
+  // Off production, a sender whose secret is not set gets a development one, so `send` works at once.
+  const generated = new Map(
+    SENDERS.flatMap((sender) => {
+      const secret = dev && !env[sender.secretVariable]?.trim() ? devWebhookSecret(dev, sender.name) : undefined
+      return secret ? [[sender.name, { variable: sender.secretVariable, secret }] as const] : []
+    }),
+  )
+  const config = loadConfig({ ...env, ...Object.fromEntries([...generated.values()].map(({ variable, secret }) => [variable, secret])) }, SENDERS)
 
+  // Refuse before listening, so a bad setup never half-starts (createApp checks the rules against the settings).
   const rules = await localRules(env)
-  // Refuse before listening, so a bad setup never half-starts.
-  assertRulesConfigured(rules.file.rules, config)
+  const store = openSqliteStore({ dir: dataDir })
+  let app: Hono
+  try {
+    app = createApp({ config, store, log: jsonLineLogger, rules: rules.file })
+  } catch (error) {
+    await store.close?.()
+    throw error
+  }
   const root = new Hono()
   const listening = await listen((request, env) => root.fetch(request, env), { hostname, port })
   // Loopback and wildcard binds are all reachable as localhost, the name people type.
@@ -73,8 +79,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     // The bridge reaches the sandbox over loopback HTTP, exactly as it would reach Netlify.
     config.identity = { ...config.identity, url: `http://127.0.0.1:${listening.port}/.netlify/identity`, jwtSecret: dev.identityJwtSecret, adminToken: undefined }
   }
-  const store = openSqliteStore({ dir: dataDir })
-  root.route('/', createApp({ config, store, log: jsonLineLogger, rules: rules.file }))
+  root.route('/', app)
   root.get('/', serveStaticPage(new URL('../../public/index.html', import.meta.url)))
   root.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404))
 
@@ -96,16 +101,16 @@ function describe(facts: {
   dataDir: string
   production: boolean
   useSandbox: boolean
-  generated: { stripe: boolean; github: boolean }
+  generated: ReadonlyMap<string, unknown>
   rules: string
 }): string[] {
   const { config, url, dataDir, generated } = facts
   const where = shortPath(dataDir)
   const secretsFile = shortPath(devSecretsPath(dataDir))
-  const source = (name: 'stripe' | 'github', enabled: boolean, variable: string) =>
-    !enabled
+  const source = (name: string, variable: string) =>
+    !config.senders[name]?.secrets.length
       ? `  ${name}: disabled (set ${variable})`
-      : `  ${name}: ${url}/webhooks/${name}${generated[name] ? ` (development secret in ${secretsFile})` : ''}`
+      : `  ${name}: ${url}/webhooks/${name}${generated.has(name) ? ` (development secret in ${secretsFile})` : ''}`
   const identity = facts.useSandbox
     ? `  identity: SANDBOX at ${url}/.netlify/identity (development only, users in ${where}/identity-users.json; set IDENTITY_URL for a real one)`
     : config.identity.url
@@ -113,8 +118,7 @@ function describe(facts: {
       : '  identity: NOT CONFIGURED: deliveries that invite answer 503 until IDENTITY_URL and IDENTITY_ADMIN_TOKEN (or IDENTITY_JWT_SECRET) are set'
   return [
     `invite-bridge listening on ${url}${facts.production ? '' : ' (local mode)'}`,
-    source('stripe', config.stripe !== null, 'STRIPE_WEBHOOK_SECRET'),
-    source('github', config.github !== null, 'GITHUB_WEBHOOK_SECRET'),
+    ...SENDERS.map((sender) => source(sender.name, sender.secretVariable)),
     identity,
     `  rules: ${facts.rules}`,
     `  store: ${where}/invite-bridge.sqlite`,
@@ -129,7 +133,7 @@ function shortPath(path: string): string {
 
 /** The rules file, or the built-in defaults when none was asked for and none is in the working directory. */
 async function localRules(env: Env): Promise<{ file: RulesFile; origin: string }> {
-  const { rules, path } = await loadRulesOrDefaults(env)
+  const { rules, path } = await loadRulesOrDefaults(env, cataloguesOf(SENDERS))
   return path === null
     ? { file: rules, origin: 'built-in defaults (invite paying buyers and new org members)' }
     : { file: rules, origin: `${shortPath(path)} (${rules.rules.length} rules)` }

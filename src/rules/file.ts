@@ -3,7 +3,9 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Env } from '../core/config/env.ts'
-import { DEFAULT_RULES, parseRules, RulesError } from './load.ts'
+import { RulesError } from '../core/domain/errors.ts'
+import { defaultRules, parseRules } from './load.ts'
+import type { Catalogues } from './match.ts'
 import type { RulesFile } from './schema.ts'
 
 export const RULES_FILE_NAME = 'invite-bridge.config.json'
@@ -14,7 +16,7 @@ export const RULES_FILE_NAME = 'invite-bridge.config.json'
  * (with `defineConfig`) is imported; JSON is read. (The Netlify function
  * bundles the JSON file instead: it has no file system to read at run time.)
  */
-export async function loadRulesFile(env: Env, cwd = process.cwd()): Promise<{ rules: RulesFile; path: string }> {
+export async function loadRulesFile(env: Env, catalogues: Catalogues, cwd = process.cwd()): Promise<{ rules: RulesFile; path: string }> {
   const path = resolve(cwd, env.INVITE_BRIDGE_CONFIG?.trim() || RULES_FILE_NAME)
   let input: unknown
   try {
@@ -29,14 +31,14 @@ export async function loadRulesFile(env: Env, cwd = process.cwd()): Promise<{ ru
         : `Rules file ${path} cannot be read: ${(error as Error).message}`,
     )
   }
-  return { rules: parseRules(input, path), path }
+  return { rules: parseRules(input, catalogues, path), path }
 }
 
 /**
- * What the local server and the CLI run on: the rules file, or DEFAULT_RULES
+ * What the local server and the CLI run on: the rules file, or the defaults
  * (path null) when none was asked for and invite-bridge.config.json is not in `cwd`.
  */
-export async function loadRulesOrDefaults(env: Env, cwd = process.cwd()): Promise<{ rules: RulesFile; path: string | null }> {
-  if (!env.INVITE_BRIDGE_CONFIG?.trim() && !existsSync(resolve(cwd, RULES_FILE_NAME))) return { rules: DEFAULT_RULES, path: null }
-  return loadRulesFile(env, cwd)
+export async function loadRulesOrDefaults(env: Env, catalogues: Catalogues, cwd = process.cwd()): Promise<{ rules: RulesFile; path: string | null }> {
+  if (!env.INVITE_BRIDGE_CONFIG?.trim() && !existsSync(resolve(cwd, RULES_FILE_NAME))) return { rules: defaultRules(catalogues), path: null }
+  return loadRulesFile(env, catalogues, cwd)
 }

@@ -1,24 +1,17 @@
 import * as v from 'valibot'
-import { BridgeError } from '../core/domain/errors.ts'
-import { ruleNeedsItems } from './match.ts'
-import { RulesFileSchema, type Rule, type RulesFile, type RulesFileInput } from './schema.ts'
-
-export class RulesError extends BridgeError {
-  override readonly name = 'RulesError'
-  constructor(message: string) {
-    super(500, 'invalid_rules', message)
-  }
-}
+import { RulesError } from '../core/domain/errors.ts'
+import { catalogueOf, ruleNeedsItems, type Catalogues } from './match.ts'
+import { rulesFileSchema, type Rule, type RulesFile } from './schema.ts'
 
 /** Typed sugar for an `invite-bridge.config.ts`; the JSON file needs none of it. */
-export function defineConfig(config: RulesFileInput): RulesFileInput {
+export function defineConfig(config: RulesFile): RulesFile {
   return config
 }
 
 /** Validates parsed rules; a bad file fails with the path of every bad field (`rules[1].match.prices[0]: …`). */
-export function parseRules(input: unknown, origin = 'invite-bridge.config.json'): RulesFile {
-  const result = v.safeParse(RulesFileSchema, input)
-  if (result.success) return result.output
+export function parseRules(input: unknown, catalogues: Catalogues, origin = 'invite-bridge.config.json'): RulesFile {
+  const result = v.safeParse(rulesFileSchema(catalogues), input)
+  if (result.success) return result.output as RulesFile
   const problems = result.issues.map((issue) => `  ${pathOf(issue)}: ${issue.message}`)
   throw new RulesError(`${origin} is not valid:\n${problems.join('\n')}`)
 }
@@ -31,31 +24,38 @@ function pathOf(issue: v.BaseIssue<unknown>): string {
   return path || '(top level)'
 }
 
-/** The rules when no file is given: today's behaviour, invite paying buyers and new org members, no roles. */
-export const DEFAULT_RULES: RulesFile = {
-  rules: [
-    { source: 'stripe', events: ['checkout.session.completed', 'checkout.session.async_payment_succeeded', 'invoice.paid'] },
-    { source: 'github', events: ['organization.member_invited', 'organization.member_added'] },
-  ],
+/** The rules when no file is given: invite on each sender's paid or joined events, no roles. */
+export function defaultRules(catalogues: Catalogues): RulesFile {
+  return {
+    rules: catalogues.flatMap((catalogue) => {
+      const events = catalogue.events.filter((event) => event.invitesByDefault).map((event) => event.type)
+      return events.length ? [{ source: catalogue.source, events }] : []
+    }),
+  }
 }
 
-/** Does any rule need the Stripe API (line items for prices/products on checkouts, or a subscription's customer email)? */
-export function rulesNeedingStripeApi(rules: readonly Rule[]): number[] {
+/**
+ * Rules that need a sender's API key: a rule on an event that names only an
+ * account (a subscription's customer), or a rule matching on items that the
+ * event does not carry (a checkout's line items).
+ */
+export function rulesNeedingApiKey(rules: readonly Rule[], catalogues: Catalogues): number[] {
   return rules.flatMap((rule, index) => {
-    if (rule.source !== 'stripe') return []
-    const needsItems = ruleNeedsItems(rule) && rule.events.some((event) => event.startsWith('checkout.session.'))
-    const needsCustomer = rule.events.some((event) => event.startsWith('customer.subscription.'))
-    return needsItems || needsCustomer ? [index] : []
+    const catalogue = catalogueOf(catalogues, rule.source)
+    if (!catalogue?.api) return []
+    const needs = (what: 'person' | 'items') => rule.events.some((event) => catalogue.events.find((spec) => spec.type === event)?.needs?.includes(what))
+    return needs('person') || (ruleNeedsItems(rule, catalogues) && needs('items')) ? [index] : []
   })
 }
 
-/** A rule that needs the Stripe API while no key is set would fail on every delivery: refuse to start instead. */
-export function assertRulesConfigured(rules: readonly Rule[], config: { stripeApi: unknown }): void {
-  const needing = rulesNeedingStripeApi(rules)
-  if (needing.length && !config.stripeApi) {
-    throw new RulesError(
-      `${needing.map((index) => `rules[${index}]`).join(', ')} need the Stripe API (checkout line items, or a subscription's customer email): ` +
-        'set STRIPE_SECRET_KEY to a restricted key with read access to Checkout Sessions and Customers',
-    )
-  }
+/** A rule that needs an API key while none is set would fail on every delivery: refuse to start instead. */
+export function assertRulesConfigured(rules: readonly Rule[], catalogues: Catalogues, hasApiKey: (source: string) => boolean): void {
+  const needing = rulesNeedingApiKey(rules, catalogues)
+  const missing = catalogues.flatMap((catalogue) => {
+    const indexes = needing.filter((index) => rules[index]!.source === catalogue.source)
+    return indexes.length && catalogue.api && !hasApiKey(catalogue.source)
+      ? [`${indexes.map((index) => `rules[${index}]`).join(', ')} ${catalogue.api.needsMessage}`]
+      : []
+  })
+  if (missing.length) throw new RulesError(missing.join('; '))
 }

@@ -1,25 +1,12 @@
-import type { SourceName } from '../core/config/config.ts'
-import type { Rule, StripeRule } from './schema.ts'
+import type { SenderCatalogue } from '../core/domain/catalogue.ts'
+import type { MatchFacts } from '../core/domain/facts.ts'
+import type { Rule } from './schema.ts'
 
-/** What a purchased item is, in whichever API version shaped the event. */
-export interface PurchasedItem {
-  price?: string
-  product?: string
-}
+/** The senders' catalogues that rules are read and matched with. */
+export type Catalogues = readonly SenderCatalogue[]
 
-/** Everything rules may match on, taken from one verified event. */
-export interface MatchFacts {
-  source: SourceName
-  /** `checkout.session.completed`, `organization.member_added`, … */
-  event: string
-  stripe?: {
-    /** null while unknown: checkout events carry no line items, they must be read from the API. */
-    items: PurchasedItem[] | null
-    mode?: string
-    livemode?: boolean
-    metadata: Record<string, unknown>
-  }
-  github?: { org: string | null }
+export function catalogueOf(catalogues: Catalogues, source: string): SenderCatalogue | undefined {
+  return catalogues.find((catalogue) => catalogue.source === source)
 }
 
 /** What the matching rules say to do for one event. */
@@ -34,41 +21,21 @@ export interface Plan {
 
 /** Rules whose source and event fit, before `match` is looked at. */
 export function candidateRules(rules: readonly Rule[], facts: Pick<MatchFacts, 'source' | 'event'>): number[] {
-  return rules.flatMap((rule, index) =>
-    rule.source === facts.source && (rule.events as readonly string[]).includes(facts.event) ? [index] : [],
-  )
+  return rules.flatMap((rule, index) => (rule.source === facts.source && rule.events.includes(facts.event) ? [index] : []))
 }
 
-export function ruleNeedsItems(rule: Rule): boolean {
-  return rule.source === 'stripe' && Boolean(rule.match?.prices || rule.match?.products)
+/** Does the rule match on purchased items (which some events make the bridge read first)? */
+export function ruleNeedsItems(rule: Rule, catalogues: Catalogues): boolean {
+  const keys = catalogueOf(catalogues, rule.source)?.itemKeys ?? []
+  return keys.some((key) => rule.match?.[key] !== undefined)
 }
 
 /** Does one rule's `match` hold? Every key is optional; all given keys must hold. */
-export function ruleMatches(rule: Rule, facts: MatchFacts): boolean {
-  if (rule.source !== facts.source || !(rule.events as readonly string[]).includes(facts.event)) return false
-  if (rule.source === 'github') {
-    const orgs = rule.match?.orgs
-    if (!orgs) return true
-    const org = facts.github?.org?.toLowerCase()
-    return org !== undefined && orgs.some((candidate) => candidate.toLowerCase() === org)
-  }
-  return stripeMatches(rule, facts.stripe)
-}
-
-function stripeMatches(rule: StripeRule, stripe: MatchFacts['stripe']): boolean {
-  const match = rule.match
-  if (!match) return true
-  if (!stripe) return false
-  if (match.mode !== undefined && stripe.mode !== match.mode) return false
-  if (match.livemode !== undefined && stripe.livemode !== match.livemode) return false
-  if (match.metadata && !Object.entries(match.metadata).every(([key, value]) => stripe.metadata[key] === value)) return false
-  if (match.prices || match.products) {
-    if (stripe.items === null) throw new Error('line items must be read before matching on prices or products')
-    const items = stripe.items
-    if (match.prices && !items.some((item) => item.price !== undefined && match.prices!.includes(item.price))) return false
-    if (match.products && !items.some((item) => item.product !== undefined && match.products!.includes(item.product))) return false
-  }
-  return true
+export function ruleMatches(rule: Rule, facts: MatchFacts, catalogues: Catalogues): boolean {
+  if (rule.source !== facts.source || !rule.events.includes(facts.event)) return false
+  const catalogue = catalogueOf(catalogues, rule.source)
+  if (!catalogue) return false
+  return catalogue.matches(rule.match ?? {}, facts)
 }
 
 /**
@@ -76,8 +43,8 @@ function stripeMatches(rule: StripeRule, stripe: MatchFacts['stripe']): boolean 
  * granted and revoked by one event stays granted (a purchase that also ends
  * an old plan must not lose the new plan's role). Null when nothing matched.
  */
-export function planFor(rules: readonly Rule[], facts: MatchFacts, derivedData: Record<string, unknown> = {}): Plan | null {
-  const matched = candidateRules(rules, facts).filter((index) => ruleMatches(rules[index]!, facts))
+export function planFor(rules: readonly Rule[], facts: MatchFacts, catalogues: Catalogues, derivedData: Record<string, unknown> = {}): Plan | null {
+  const matched = candidateRules(rules, facts).filter((index) => ruleMatches(rules[index]!, facts, catalogues))
   if (!matched.length) return null
   const grant = new Set<string>()
   const revoke = new Set<string>()

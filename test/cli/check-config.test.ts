@@ -8,7 +8,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.ts'
 import type { Env } from '../../src/core/config/env.ts'
-import { parseRules } from '../../src/rules/load.ts'
+import { rulesFor as parseRules } from '../helpers/senders.ts'
 
 const repo = fileURLToPath(new URL('../..', import.meta.url))
 let dir: string

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Explanation } from '../../src/cli/explain-delivery.ts'
 import { main } from '../../src/cli/main.ts'
 import type { Env } from '../../src/core/config/env.ts'
-import { stripeEvent } from '../helpers/fixtures.ts'
+import { fixturePath, stripeEvent } from '../helpers/fixtures.ts'
 import { serveStripeApi } from '../helpers/stripe-api.ts'
 
-const fixture = (path: string) => new URL(`../fixtures/${path}.json`, import.meta.url).pathname
+const fixture = fixturePath
 const PAID_SESSION = 'cs_test_a1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvWxYz1234567890abcdEF'
 
 const RULES = {
@@ -98,7 +98,7 @@ describe('invite-bridge explain', () => {
       plan: { invite: true, grant: ['pro'], revoke: [], matched: [0] },
       itemsRead: true,
     })
-    expect(result.facts.stripe?.items).toEqual([{ price: 'price_pro', product: 'prod_pro' }])
+    expect((result.facts.stripe as { items?: unknown } | undefined)?.items).toEqual([{ price: 'price_pro', product: 'prod_pro' }])
     expectOnlyReads()
   })
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { mapGitHubEvent } from '../../src/handlers/github/verify.ts'
+import { mapGitHubEvent } from '../../src/handlers/github/map.ts'
 import { githubExample, githubInvitationByEmail } from '../helpers/fixtures.ts'
 
 const map = (name: string, payload: Record<string, any>) => mapGitHubEvent(name, 'delivery-1', payload)
@@ -19,14 +19,14 @@ describe('mapGitHubEvent', () => {
   it('names the login of an invitation made by login (email null, as GitHub sends it)', () => {
     const payload = githubExample('organization', 'member_invited')
     expect(payload.invitation.email).toBeNull()
-    expect(map('organization', payload).recipient).toEqual({ kind: 'github-login', login: payload.invitation.login })
+    expect(map('organization', payload).recipient).toEqual({ kind: 'account', account: payload.invitation.login })
   })
 
   it('names the login of a member who was added, or removed', () => {
     const added = githubExample('organization', 'member_added')
-    expect(map('organization', added).recipient).toEqual({ kind: 'github-login', login: added.membership.user.login })
+    expect(map('organization', added).recipient).toEqual({ kind: 'account', account: added.membership.user.login })
     const removed = { ...added, action: 'member_removed' }
-    expect(map('organization', removed)).toMatchObject({ eventType: 'organization.member_removed', recipient: { kind: 'github-login' } })
+    expect(map('organization', removed)).toMatchObject({ eventType: 'organization.member_removed', recipient: { kind: 'account' } })
   })
 
   it('skips ping', () => {

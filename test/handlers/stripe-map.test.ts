@@ -13,7 +13,7 @@ describe('mapStripeEvent', () => {
       recipient: { kind: 'email', email: 'Ann.Buyer@Example.com ' },
       data: { full_name: 'Ann Buyer' },
       facts: { source: 'stripe', event: 'checkout.session.completed', stripe: { items: null, mode: 'payment', livemode: false, metadata: {} } },
-      itemsFrom: { kind: 'stripe-checkout', sessionId: event.data.object.id },
+      itemsFrom: event.data.object.id,
     })
   })
 
@@ -43,7 +43,7 @@ describe('mapStripeEvent', () => {
 
   it('names the customer id of a subscription event, to be read from the API', () => {
     expect(mapStripeEvent(stripeEvent('customer.subscription.deleted'))).toMatchObject({
-      recipient: { kind: 'stripe-customer', customerId: 'cus_TbCdEfGhIjKlMn' },
+      recipient: { kind: 'account', account: 'cus_TbCdEfGhIjKlMn' },
       facts: { stripe: { items: [{ price: 'price_1QxYyAB2cDeFgHiJpRoMoNtH', product: 'prod_TbPro123456789' }] } },
     })
   })

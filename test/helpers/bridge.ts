@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Hono } from 'hono'
 import { createApp, type AppDeps } from '../../src/app.ts'
-import { loadConfig } from '../../src/core/config/config.ts'
+import { bridgeConfig } from './senders.ts'
 import type { Env } from '../../src/core/config/env.ts'
 import type { LogFields } from '../../src/core/domain/log.ts'
 import type { KeyValueStore } from '../../src/core/exactly-once/store.ts'
@@ -68,7 +68,7 @@ export async function startTestBridge(options: { env?: Env; deps?: (identity: Se
   const logs: LogFields[] = []
   let app: Hono
   try {
-    app = createApp({ config: loadConfig(env), store, log: (fields) => logs.push(fields), ...(await options.deps?.(identity)) })
+    app = createApp({ config: bridgeConfig(env), store, log: (fields) => logs.push(fields), ...(await options.deps?.(identity)) })
   } catch (error) {
     await identity.close()
     await store.close?.()

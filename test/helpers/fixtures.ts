@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import type { StripeEventLike } from '../../src/handlers/stripe/verify.ts'
+import type { StripeEventLike } from '../../src/handlers/stripe/map.ts'
 
 const require = createRequire(import.meta.url)
 
@@ -16,11 +16,20 @@ export function stripeEvent(
   name: StripeFixtureName,
   overrides: { id?: string; object?: Record<string, unknown> } = {},
 ): StripeEventLike & Record<string, unknown> {
-  const url = new URL(`../fixtures/stripe/${name}.json`, import.meta.url)
-  const event = JSON.parse(readFileSync(url, 'utf8')) as StripeEventLike & Record<string, unknown>
+  const event = JSON.parse(readFileSync(fixturePath(`stripe/${name}`), 'utf8')) as StripeEventLike & Record<string, unknown>
   if (overrides.id) event.id = overrides.id
   if (overrides.object) event.data.object = { ...event.data.object, ...overrides.object }
   return event
+}
+
+/**
+ * A payload file: test/fixtures/<sender>/<name>.json for test-only shapes, else
+ * the sample the sender ships for `send` (src/handlers/<sender>/samples).
+ */
+export function fixturePath(senderAndName: string): string {
+  const [sender, name] = senderAndName.split('/') as [string, string]
+  const own = new URL(`../fixtures/${sender}/${name}.json`, import.meta.url)
+  return existsSync(own) ? own.pathname : new URL(`../../src/handlers/${sender}/samples/${name}.json`, import.meta.url).pathname
 }
 
 interface ExampleGroup {

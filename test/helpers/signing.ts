@@ -1,6 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto'
-import { sign } from '@octokit/webhooks-methods'
+import { randomBytes } from 'node:crypto'
 import Stripe from 'stripe'
+import { githubSender } from '../../src/handlers/github/index.ts'
+import { stripeSender } from '../../src/handlers/stripe/index.ts'
 
 /** A fresh webhook secret in Stripe's format; tests never commit one. */
 export function stripeSecret(): string {
@@ -11,7 +12,11 @@ export function githubSecret(): string {
   return randomBytes(20).toString('hex')
 }
 
-/** Signs like Stripe does: `t=<seconds>,v1=<hex HMAC of "t.body">`. */
+/**
+ * A `Stripe-Signature` made by Stripe's own SDK, for tests that hand-craft a
+ * request to prove what the verifier accepts; deliveries use the bridge's own
+ * signer (stripeRequest), which test/handlers/signers.test.ts checks against the SDK.
+ */
 export async function stripeSignature(body: string, secret: string, timestampSeconds?: number): Promise<string> {
   return Stripe.webhooks.generateTestHeaderStringAsync({
     payload: body,
@@ -20,13 +25,14 @@ export async function stripeSignature(body: string, secret: string, timestampSec
   })
 }
 
+/** A delivery signed like Stripe signs it: `t=<seconds>,v1=<hex HMAC of "t.body">`. */
 export async function stripeRequest(event: unknown, secret: string, options: { timestampSeconds?: number } = {}): Promise<RequestInit> {
-  const body = JSON.stringify(event)
-  return {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'stripe-signature': await stripeSignature(body, secret, options.timestampSeconds) },
-    body,
-  }
+  const signed = stripeSender.sign(
+    { eventName: '', payload: event as Record<string, unknown> },
+    secret,
+    options.timestampSeconds === undefined ? {} : { now: options.timestampSeconds * 1000 },
+  )
+  return signed.init
 }
 
 /** Headers as GitHub sends them; the delivery id is what stays the same on redelivery. */
@@ -36,16 +42,5 @@ export async function githubRequest(
   secret: string,
   options: { deliveryId?: string } = {},
 ): Promise<RequestInit> {
-  const body = JSON.stringify(payload)
-  return {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': event,
-      'x-github-delivery': options.deliveryId ?? randomUUID(),
-      'x-hub-signature-256': await sign(secret, body),
-      'user-agent': 'GitHub-Hookshot/test',
-    },
-    body,
-  }
+  return githubSender.sign({ eventName: event, payload: payload as Record<string, unknown> }, secret, options).init
 }

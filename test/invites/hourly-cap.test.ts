@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app.ts'
-import { loadConfig } from '../../src/core/config/config.ts'
+import { bridgeConfig } from '../helpers/senders.ts'
 import type { Env } from '../../src/core/config/env.ts'
 import { hourlyCap } from '../../src/core/exactly-once/hourly-cap.ts'
 import { openSqliteStore } from '../../src/stores/sqlite-store.ts'
@@ -24,7 +24,7 @@ const addresses = (prefix: string, n: number) => Array.from({ length: n }, (_, i
 /** Another function instance: its own app and store handle, the same store underneath. */
 function secondInstance(now?: () => number) {
   const store = openSqliteStore({ dir: bridge.dataDir })
-  const config = loadConfig({ ...env, IDENTITY_URL: bridge.identity.url, IDENTITY_JWT_SECRET: bridge.jwtSecret })
+  const config = bridgeConfig({ ...env, IDENTITY_URL: bridge.identity.url, IDENTITY_JWT_SECRET: bridge.jwtSecret })
   return { app: createApp({ config, store, log: () => {}, ...(now ? { now } : {}) }), close: () => store.close?.() }
 }
 

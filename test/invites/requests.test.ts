@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../src/core/config/config.ts'
+import { bridgeConfig } from '../helpers/senders.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
 import { stripeEvent } from '../helpers/fixtures.ts'
 import { apiKey, postInvites } from '../helpers/invites.ts'
@@ -125,11 +125,11 @@ describe('settings', () => {
     [{ INVITE_MAX_BATCH: '0' }, 'INVITE_MAX_BATCH'],
     [{ INVITE_HOURLY_LIMIT: 'lots' }, 'INVITE_HOURLY_LIMIT'],
   ])('refuses %j with a message naming the fix', (env, message) => {
-    expect(() => loadConfig(env)).toThrow(message)
+    expect(() => bridgeConfig(env)).toThrow(message)
   })
 
   it('reads the defaults', () => {
-    expect(loadConfig({}).invites).toEqual({ apiKeys: [], adminRole: 'admin', maxBatch: 100, allowedDomains: null, hourlyLimit: 100 })
+    expect(bridgeConfig({}).invites).toEqual({ apiKeys: [], adminRole: 'admin', maxBatch: 100, allowedDomains: null, hourlyLimit: 100 })
   })
 })
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_RULES, parseRules, rulesNeedingStripeApi } from '../../src/rules/load.ts'
+import { rulesNeedingApiKey } from '../../src/rules/load.ts'
+import { CATALOGUES, DEFAULT_RULES, rulesFor as parseRules } from '../helpers/senders.ts'
 
 describe('parseRules', () => {
   it('accepts the shape from the docs', () => {
@@ -43,7 +44,7 @@ describe('parseRules', () => {
   })
 })
 
-describe('rulesNeedingStripeApi', () => {
+describe('rulesNeedingApiKey', () => {
   it('names checkout rules that match on items, and subscription rules (their email needs the customer)', () => {
     const { rules } = parseRules({
       rules: [
@@ -53,6 +54,6 @@ describe('rulesNeedingStripeApi', () => {
         { source: 'github', events: ['organization.member_added'] },
       ],
     })
-    expect(rulesNeedingStripeApi(rules)).toEqual([1, 2])
+    expect(rulesNeedingApiKey(rules, CATALOGUES)).toEqual([1, 2])
   })
 })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { parseRules } from '../../src/rules/load.ts'
-import { planFor, type MatchFacts } from '../../src/rules/match.ts'
+import type { MatchFacts } from '../../src/core/domain/facts.ts'
+import { planFor } from '../../src/rules/match.ts'
+import { CATALOGUES, rulesFor as parseRules } from '../helpers/senders.ts'
 
 const checkout = (stripe: Partial<NonNullable<MatchFacts['stripe']>> = {}): MatchFacts => ({
   source: 'stripe',
@@ -9,7 +10,7 @@ const checkout = (stripe: Partial<NonNullable<MatchFacts['stripe']>> = {}): Matc
 })
 
 function plan(rule: Record<string, unknown>, facts: MatchFacts) {
-  return planFor(parseRules({ rules: [rule] }).rules, facts)
+  return planFor(parseRules({ rules: [rule] }).rules, facts, CATALOGUES)
 }
 
 const base = { source: 'stripe', events: ['checkout.session.completed'], roles: ['pro'] }
@@ -72,7 +73,7 @@ describe('planFor', () => {
         { source: 'stripe', events: ['checkout.session.completed'], match: { prices: ['price_pro'] }, roles: ['pro', 'member'], data: { plan: 'pro' } },
       ],
     })
-    expect(planFor(rules, checkout(), { full_name: 'Ann' })).toEqual({
+    expect(planFor(rules, checkout(), CATALOGUES, { full_name: 'Ann' })).toEqual({
       invite: true,
       grant: ['member', 'pro'],
       revoke: [],

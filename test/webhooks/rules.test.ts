@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { parseRules } from '../../src/rules/load.ts'
-import type { RulesFileInput } from '../../src/rules/schema.ts'
+import type { RulesFile } from '../../src/rules/schema.ts'
+import { rulesFor } from '../helpers/senders.ts'
 import { githubExample, githubInvitationByEmail, stripeEvent } from '../helpers/fixtures.ts'
 import { serveGitHubApi } from '../helpers/github-api.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
@@ -12,7 +12,7 @@ const PRO = { price: 'price_pro_monthly', product: 'prod_pro' }
 const BASIC = { price: 'price_basic_once', product: 'prod_basic' }
 
 /** Two products and an org, as a site owner would write them. */
-const RULES: RulesFileInput = {
+const RULES: RulesFile = {
   rules: [
     { source: 'stripe', events: ['checkout.session.completed', 'invoice.paid'], match: { prices: [PRO.price] }, roles: ['pro'], data: { plan: 'pro' } },
     { source: 'stripe', events: ['checkout.session.completed', 'invoice.paid'], match: { products: [BASIC.product] }, roles: ['basic'] },
@@ -35,7 +35,7 @@ beforeEach(async () => {
   githubApi = await serveGitHubApi([{ login: 'octo-ann', email: 'ann@example.com' }])
   bridge = await startTestBridge({
     env: { STRIPE_SECRET_KEY: stripeKey, STRIPE_API_URL: stripeApi.url, GITHUB_API_URL: githubApi.url },
-    deps: async () => ({ rules: parseRules(RULES) }),
+    deps: async () => ({ rules: rulesFor(RULES) }),
   })
 })
 afterEach(async () => {
@@ -203,7 +203,7 @@ describe('BRIDGE_DRY_RUN', () => {
   it('verifies and matches, says what would happen, and writes nothing', async () => {
     const dry = await startTestBridge({
       env: { STRIPE_SECRET_KEY: stripeKey, STRIPE_API_URL: stripeApi.url, BRIDGE_DRY_RUN: '1' },
-      deps: async () => ({ rules: parseRules(RULES) }),
+      deps: async () => ({ rules: rulesFor(RULES) }),
     })
     try {
       expect(await dry.deliverStripe(checkout('cs_both'))).toMatchObject({ outcome: 'dry_run', plan: { invite: true, grant: ['pro', 'basic'], revoke: [], rules: [0, 1] } })
@@ -219,7 +219,7 @@ describe('BRIDGE_DRY_RUN', () => {
 
 describe('configuration errors', () => {
   it('refuses to start with a rule that needs the Stripe API and no STRIPE_SECRET_KEY', async () => {
-    await expect(startTestBridge({ env: { STRIPE_SECRET_KEY: undefined }, deps: async () => ({ rules: parseRules(RULES) }) })).rejects.toThrow(
+    await expect(startTestBridge({ env: { STRIPE_SECRET_KEY: undefined }, deps: async () => ({ rules: rulesFor(RULES) }) })).rejects.toThrow(
       /rules\[0\], rules\[1\], rules\[2\] need the Stripe API.*STRIPE_SECRET_KEY/,
     )
   })

@@ -1,20 +1,20 @@
 import { flag, httpUrl, optional, parseList, positiveInteger, type Env } from './env.ts'
 import { loadInvites, type InvitesConfig } from './invites-config.ts'
-import type { StripeApiSettings } from '../../handlers/stripe/api.ts'
 
 
-export interface StripeSourceConfig {
-  secrets: string[]
-  /** Oldest accepted signature, in seconds (Stripe's own default is 300). */
-  toleranceSeconds: number
+/** How one sender reads its own settings; the composition root passes every sender's reader in. */
+export interface SenderSettingsReader<Settings = unknown> {
+  name: string
+  /** The variable holding the webhook secrets, comma-separated (several during a rotation). */
+  secretVariable: string
+  /** The sender's other settings (signature tolerance, API key and URL); throws ConfigError naming a bad variable. */
+  readSettings(env: Env): Settings
 }
 
-export interface GitHubSourceConfig {
+/** One sender's configuration: secrets empty = the sender is disabled (its route answers 503 naming the variable). */
+export interface SenderConfig<Settings = unknown> {
   secrets: string[]
-  /** Token for `GET /users/{login}`; without one GitHub allows 60 lookups an hour. */
-  token: string | undefined
-  apiUrl: string
-  timeoutMs: number
+  settings: Settings
 }
 
 /** Where identity points when configured explicitly; the runtime may fill the gaps per request. */
@@ -27,13 +27,10 @@ export interface IdentitySettings {
 
 
 export interface BridgeConfig {
-  /** null = the source is disabled because its secret is not set. */
-  stripe: StripeSourceConfig | null
-  github: GitHubSourceConfig | null
+  /** Per sender, by name. */
+  senders: Readonly<Record<string, SenderConfig>>
   identity: IdentitySettings
   invites: InvitesConfig
-  /** Reads rules may need (checkout line items, a subscription's customer); null without STRIPE_SECRET_KEY. */
-  stripeApi: StripeApiSettings | null
   /** BRIDGE_DRY_RUN: verify, match and log what would happen; write nothing. */
   dryRun: boolean
   maxBodyBytes: number
@@ -43,31 +40,12 @@ export interface BridgeConfig {
   hashKey: string | undefined
 }
 
-
-export const SOURCE_SECRET_VARIABLES = {
-  stripe: 'STRIPE_WEBHOOK_SECRET',
-  github: 'GITHUB_WEBHOOK_SECRET',
-} as const
-
-export type SourceName = keyof typeof SOURCE_SECRET_VARIABLES
-
-
 /** Reads the bridge's settings from the environment; throws ConfigError naming the bad variable. */
-export function loadConfig(env: Env): BridgeConfig {
-  const stripeSecrets = parseList(env.STRIPE_WEBHOOK_SECRET)
-  const githubSecrets = parseList(env.GITHUB_WEBHOOK_SECRET)
+export function loadConfig(env: Env, senders: readonly SenderSettingsReader[]): BridgeConfig {
   return {
-    stripe: stripeSecrets.length
-      ? { secrets: stripeSecrets, toleranceSeconds: positiveInteger(env, 'STRIPE_TOLERANCE_SECONDS', 300) }
-      : null,
-    github: githubSecrets.length
-      ? {
-          secrets: githubSecrets,
-          token: optional(env, 'GITHUB_TOKEN'),
-          apiUrl: httpUrl(env, 'GITHUB_API_URL', 'https://api.github.com')!,
-          timeoutMs: positiveInteger(env, 'GITHUB_TIMEOUT_MS', 3000),
-        }
-      : null,
+    senders: Object.fromEntries(
+      senders.map((sender) => [sender.name, { secrets: parseList(env[sender.secretVariable]), settings: sender.readSettings(env) }]),
+    ),
     identity: {
       url: httpUrl(env, 'IDENTITY_URL'),
       adminToken: optional(env, 'IDENTITY_ADMIN_TOKEN'),
@@ -75,13 +53,6 @@ export function loadConfig(env: Env): BridgeConfig {
       // Identity plus a GitHub lookup must answer well inside GitHub's 10 s limit.
       timeoutMs: positiveInteger(env, 'IDENTITY_TIMEOUT_MS', 5000),
     },
-    stripeApi: optional(env, 'STRIPE_SECRET_KEY')
-      ? {
-          secretKey: optional(env, 'STRIPE_SECRET_KEY')!,
-          apiUrl: httpUrl(env, 'STRIPE_API_URL', 'https://api.stripe.com')!,
-          timeoutMs: positiveInteger(env, 'STRIPE_API_TIMEOUT_MS', 3000),
-        }
-      : null,
     dryRun: flag(env, 'BRIDGE_DRY_RUN'),
     invites: loadInvites(env),
     maxBodyBytes: positiveInteger(env, 'BRIDGE_MAX_BODY_BYTES', 1024 * 1024),

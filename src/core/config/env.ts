@@ -1,14 +1,7 @@
-import { BridgeError } from '../domain/errors.ts'
+import { ConfigError } from '../domain/errors.ts'
 
 /** Readers for environment settings: each names the variable when its value is unusable. */
 export type Env = Readonly<Record<string, string | undefined>>
-
-export class ConfigError extends BridgeError {
-  override readonly name = 'ConfigError'
-  constructor(message: string) {
-    super(500, 'invalid_configuration', message)
-  }
-}
 
 /** `"a, b,,c"` → `["a", "b", "c"]`: several secrets are how providers rotate them. */
 export function parseList(value: string | undefined): string[] {

@@ -1,4 +1,5 @@
-import { ConfigError, optional, parseList, positiveInteger, type Env } from './env.ts'
+import { ConfigError } from '../domain/errors.ts'
+import { optional, parseList, positiveInteger, type Env } from './env.ts'
 
 /** POST /invites: who may call it and how much they may ask for. */
 export interface InvitesConfig {

@@ -1,20 +1,21 @@
-import type { MatchFacts } from '../../rules/match.ts'
-import type { SourceName } from '../config/config.ts'
+import type { MatchFacts } from './facts.ts'
 
-/** Who an event is about, as the source knows them. */
+/** Who an event is about, as the sender knows them. */
 export type Recipient =
   | { kind: 'email'; email: string }
-  /** Only a GitHub login is known: the pipeline looks up the public email. */
-  | { kind: 'github-login'; login: string }
-  /** Only a Stripe customer id is known (subscription events): the pipeline reads the customer. */
-  | { kind: 'stripe-customer'; customerId: string }
+  /**
+   * Only an account of the sender's is known (a GitHub login, a Stripe
+   * customer id): the sender's own reads find the person behind it.
+   */
+  | { kind: 'account'; account: string }
 
 /**
  * A verified event, reduced to what the pipeline needs: who it is about, and
- * the facts rules match on. Sources produce these; the pipeline knows no source.
+ * the facts rules match on. Senders produce these; the pipeline knows no sender.
  */
 export interface Delivery {
-  source: SourceName
+  /** The sender's name, as its route and its rules name it. */
+  source: string
   /** The provider's idempotency key: the same on every redelivery. */
   eventId: string
   /** `checkout.session.completed`, `organization.member_added`, …: what rules name. */
@@ -31,8 +32,8 @@ export interface Delivery {
   /** User metadata the event itself gives (the buyer's name as `full_name`). */
   data?: Record<string, unknown>
   facts: MatchFacts
-  /** Where the purchased items are when the event does not carry them. */
-  itemsFrom?: { kind: 'stripe-checkout'; sessionId: string }
+  /** What the sender's reads need to find the purchased items when the event does not carry them (a checkout session id). */
+  itemsFrom?: string
 }
 
 export type Outcome =

@@ -1,34 +1,77 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
 /**
- * The one error family of the bridge. Every failure a request can meet is a
- * BridgeError with the status it deserves; app.onError turns it into the JSON
- * answer `{ error: { code, message } }`. Anything else that escapes is a bug
- * and becomes a bare 500 with no detail.
+ * The one error family of a request. Every failure a request can meet is a
+ * BridgeError that knows its status, its code and its headers; errorAnswer
+ * turns any error into the JSON answer `{ error: { code, message } }` and the
+ * log fields, in one place. Anything else that escapes is unexpected: it
+ * answers 503 with no detail (most often the store failing, which a retry
+ * can fix).
  *
  * Expected outcomes (duplicate, ignored, already registered, in progress) are
  * NOT errors: they are values returned by the pipeline.
+ *
+ * Failures before the bridge can serve at all (a bad setting, a bad rules
+ * file) are StartupErrors, which have no HTTP status: `npm start` prints them
+ * and exits, the Netlify function answers 503 until they are fixed.
  */
+
+/** Codes of the upstreams the bridge calls: identity, the store, and each sender's API (`stripe_…`, `github_…`). */
+type UpstreamCode =
+  | 'identity_auth_failed'
+  | 'identity_rate_limited'
+  | 'identity_failed'
+  | 'identity_timeout'
+  | 'identity_unreachable'
+  | 'store_unavailable'
+  | 'store_busy'
+  | `${string}_auth_failed`
+  | `${string}_rate_limited`
+  | `${string}_api_failed`
+  | `${string}_lookup_failed`
+
+export type ErrorCode =
+  | 'bad_request'
+  | 'invalid_json'
+  | 'invalid_event'
+  | 'missing_header'
+  | 'missing_signature'
+  | 'invalid_signature'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'payload_too_large'
+  | 'batch_too_large'
+  | 'source_disabled'
+  | 'identity_not_configured'
+  | 'api_not_configured'
+  | 'internal_error'
+  | UpstreamCode
+
 export class BridgeError extends Error {
   override readonly name: string = 'BridgeError'
   readonly status: ContentfulStatusCode
-  readonly code: string
+  readonly code: ErrorCode
   /** Seconds the caller should wait before retrying, when we know it. */
   readonly retryAfter: number | undefined
 
-  constructor(status: ContentfulStatusCode, code: string, message: string, options?: { retryAfter?: number; cause?: unknown }) {
+  constructor(status: ContentfulStatusCode, code: ErrorCode, message: string, options?: { retryAfter?: number; cause?: unknown }) {
     super(message, { cause: options?.cause })
     this.status = status
     this.code = code
     this.retryAfter = options?.retryAfter
   }
 
+  /** Headers the answer carries besides the JSON body. */
+  headers(): Record<string, string> {
+    return this.retryAfter !== undefined ? { 'Retry-After': String(this.retryAfter) } : {}
+  }
 }
 
 /** 400: the request cannot be read at all (missing header, body not JSON, bad field). */
 export class BadRequestError extends BridgeError {
   override readonly name = 'BadRequestError'
-  constructor(message: string, code = 'bad_request') {
+  constructor(message: string, code: Extract<ErrorCode, 'bad_request' | 'invalid_json' | 'invalid_event' | 'missing_header' | 'missing_signature'> = 'bad_request') {
     super(400, code, message)
   }
 }
@@ -52,23 +95,24 @@ export class PayloadTooLargeError extends BridgeError {
 /** 503: the route exists but its configuration is missing (names the variable to set). */
 export class NotConfiguredError extends BridgeError {
   override readonly name = 'NotConfiguredError'
-  constructor(code: string, message: string) {
+  constructor(code: Extract<ErrorCode, 'source_disabled' | 'identity_not_configured' | 'api_not_configured'>, message: string) {
     super(503, code, message)
   }
 }
 
 /**
- * 502/503: an upstream (identity server, GitHub API) failed in a way that may
- * pass: 5xx, 429, timeout, dropped connection, a rejected admin token.
+ * 502/503: an upstream (identity server, a sender's API, the store) failed in
+ * a way that may pass: 5xx, 429, timeout, dropped connection, a rejected
+ * admin token.
  */
 export class UpstreamError extends BridgeError {
   override readonly name = 'UpstreamError'
-  constructor(status: 502 | 503, code: string, message: string, options?: { retryAfter?: number; cause?: unknown }) {
+  constructor(status: 502 | 503, code: UpstreamCode, message: string, options?: { retryAfter?: number; cause?: unknown }) {
     super(status, code, message, options)
   }
 }
 
-/** 401: no credentials, or ones that prove nothing; `challenge` goes out as WWW-Authenticate. */
+/** 401: no credentials, or ones that prove nothing; the challenge goes out as WWW-Authenticate. */
 export class UnauthorizedError extends BridgeError {
   override readonly name = 'UnauthorizedError'
   readonly challenge: string
@@ -76,6 +120,10 @@ export class UnauthorizedError extends BridgeError {
     super(401, 'unauthorized', message)
     // RFC 6750: name the error only when a token was sent and failed.
     this.challenge = options?.invalidToken ? 'Bearer realm="invite-bridge", error="invalid_token"' : 'Bearer realm="invite-bridge"'
+  }
+
+  override headers(): Record<string, string> {
+    return { ...super.headers(), 'WWW-Authenticate': this.challenge }
   }
 }
 
@@ -97,9 +145,50 @@ export class BatchTooLargeError extends BridgeError {
   }
 }
 
-/** The log fields for a request that ended in an error; mirrors errorResponse in app.ts (unknown errors answer 503). */
-export function errorLogFields(error: unknown): { outcome: 'error'; error: string; status: number } {
-  return error instanceof BridgeError
-    ? { outcome: 'error', error: error.code, status: error.status }
-    : { outcome: 'error', error: 'internal', status: 503 }
+/** What an error becomes: the HTTP answer and the log fields, decided together. */
+export interface ErrorAnswer {
+  status: ContentfulStatusCode
+  headers: Record<string, string>
+  body: { error: { code: ErrorCode; message: string } }
+  log: { outcome: 'error'; error: ErrorCode; status: number; message?: string; errorName?: string }
+}
+
+/** The one place an error becomes an answer: a code and a message, never a stack or a secret. */
+export function errorAnswer(error: unknown): ErrorAnswer {
+  if (error instanceof BridgeError) {
+    return {
+      status: error.status,
+      headers: error.headers(),
+      body: { error: { code: error.code, message: error.message } },
+      log: { outcome: 'error', error: error.code, status: error.status },
+    }
+  }
+  // Most often the store failing: transient, so "retry me" is the honest answer. The log keeps what happened.
+  return {
+    status: 503,
+    headers: {},
+    body: { error: { code: 'internal_error', message: 'The bridge failed unexpectedly; the delivery may be retried' } },
+    log: {
+      outcome: 'error',
+      error: 'internal_error',
+      status: 503,
+      errorName: error instanceof Error ? error.name : 'unknown',
+      message: error instanceof Error ? error.message : String(error),
+    },
+  }
+}
+
+/** The bridge cannot serve until a setting or the rules file is fixed; the message says what to fix. */
+export class StartupError extends Error {
+  override readonly name: string = 'StartupError'
+}
+
+/** A bad or missing environment setting (the message names the variable). */
+export class ConfigError extends StartupError {
+  override readonly name = 'ConfigError'
+}
+
+/** A rules file that is invalid, or rules that cannot work with the settings given. */
+export class RulesError extends StartupError {
+  override readonly name = 'RulesError'
 }

@@ -1,7 +1,3 @@
-import type { IdentitySettings } from '../config/config.ts'
-import { NotConfiguredError } from './errors.ts'
-import type { RoleAdmin } from '../exactly-once/roles.ts'
-
 /**
  * What the bridge needs from an identity backend. Results the caller must act
  * on are values; failures that may pass (5xx, 429, timeouts, a rejected admin
@@ -21,6 +17,15 @@ export interface IdentityUser {
   /** GoTrue's own top-level role; NOT where Netlify keeps site roles. */
   role?: string
   app_metadata?: Record<string, unknown> | null
+}
+
+/** The admin calls a role change needs. */
+export interface RoleAdmin {
+  /** The user with exactly this address (the admin filter is a LIKE: the caller gets only an exact match). */
+  findUserByEmail(email: string): Promise<IdentityUser | null>
+  getUserById(id: string): Promise<IdentityUser | null>
+  /** Writes `app_metadata.roles` (GoTrue merges app_metadata one level deep, so this replaces the roles array only). */
+  setRoles(id: string, roles: string[]): Promise<void>
 }
 
 export interface IdentityClient extends RoleAdmin {
@@ -46,31 +51,4 @@ export interface IdentityTarget {
 export interface RuntimeIdentity {
   url?: string
   token?: string
-}
-
-/**
- * Explicit settings win over the runtime's guess: `netlify dev` and
- * `functions:serve` report an identity URL but no usable token, so a
- * configured URL or token must never be overridden by them.
- */
-export function resolveIdentityTarget(settings: IdentitySettings, runtime: RuntimeIdentity | null | undefined): IdentityTarget {
-  const url = settings.url ?? runtime?.url?.replace(/\/+$/, '')
-  const credential: IdentityCredential | undefined = settings.adminToken
-    ? { kind: 'token', token: settings.adminToken }
-    : settings.jwtSecret
-      ? { kind: 'jwt-secret', secret: settings.jwtSecret }
-      : runtime?.token
-        ? { kind: 'token', token: runtime.token }
-        : undefined
-  const missing = [
-    url ? null : 'IDENTITY_URL',
-    credential ? null : 'IDENTITY_ADMIN_TOKEN (or IDENTITY_JWT_SECRET)',
-  ].filter((name): name is string => name !== null)
-  if (!url || !credential) {
-    throw new NotConfiguredError(
-      'identity_not_configured',
-      `No identity server to invite with: set ${missing.join(' and ')}, or deploy on Netlify with Identity enabled`,
-    )
-  }
-  return { url, credential }
 }

@@ -1,15 +1,6 @@
 import { claimWaiting, type ClaimOptions } from './claims.ts'
 import { personId } from '../domain/email.ts'
-import type { IdentityUser } from '../domain/identity.ts'
-
-/** The admin calls a role change needs; GoTrue implements them in gotrue-client.ts. */
-export interface RoleAdmin {
-  /** The user with exactly this address (the admin filter is a LIKE: the caller gets only an exact match). */
-  findUserByEmail(email: string): Promise<IdentityUser | null>
-  getUserById(id: string): Promise<IdentityUser | null>
-  /** Writes `app_metadata.roles` (GoTrue merges app_metadata one level deep, so this replaces the roles array only). */
-  setRoles(id: string, roles: string[]): Promise<void>
-}
+import type { IdentityUser, RoleAdmin } from '../domain/identity.ts'
 
 export type RoleChange =
   | { status: 'applied'; userId: string; roles: string[]; added: string[]; removed: string[]; skipped?: string[] }

@@ -1,30 +1,18 @@
 import type { Plan } from '../../rules/match.ts'
-import type { Rule } from '../../rules/schema.ts'
-import { tryClaim } from '../exactly-once/claims.ts'
 import type { Delivery, DeliveryResult, Recipient } from '../domain/delivery.ts'
 import { maskEmail, normaliseEmail } from '../domain/email.ts'
+import type { DirectoryEntry } from '../domain/facts.ts'
 import type { IdentityClient } from '../domain/identity.ts'
+import { tryClaim } from '../exactly-once/claims.ts'
 import { inviteOnce } from '../exactly-once/invite-once.ts'
-import { planDelivery } from './plan.ts'
 import { changeRoles } from '../exactly-once/roles.ts'
 import type { KeyValueStore } from '../exactly-once/store.ts'
-import type { StripeApi } from '../../handlers/stripe/api.ts'
+import { planDelivery, type PlanDeps } from './plan.ts'
 
-/** A person found behind a login or a customer id: the email is null when it is not known. */
-export interface DirectoryEntry {
-  email: string | null
-  name?: string | null
-}
-
-export interface PipelineDeps {
+export interface PipelineDeps extends PlanDeps {
   store: KeyValueStore
   /** The identity client for this request; throws NotConfiguredError when there is none. */
   identity: () => IdentityClient
-  /** GitHub login → public email; throws UpstreamError when GitHub cannot answer now. */
-  lookupGitHubUser: (login: string) => Promise<DirectoryEntry | null>
-  /** Null when STRIPE_SECRET_KEY is not set. */
-  stripeApi: StripeApi | null
-  rules: readonly Rule[]
   /** Verify, match and log, but write nothing anywhere. */
   dryRun: boolean
   hashKey: () => Promise<string>
@@ -39,13 +27,13 @@ export function eventKey(delivery: Pick<Delivery, 'source' | 'eventId'>): string
 }
 
 /**
- * verify → map happened in the source; this is plan → claim → invite and
- * roles → record, the same for every source. The event claim makes every
+ * verify → map happened in the sender; this is plan → claim → invite and
+ * roles → record, the same for every sender. The event claim makes every
  * change happen once per event id; the person claim (in inviteOnce) makes the
  * invite happen once per person. Done is recorded only after identity confirmed.
  */
 export async function processDelivery(delivery: Delivery, deps: PipelineDeps): Promise<DeliveryResult> {
-  const planned = await planDelivery(delivery, deps.rules, deps.stripeApi)
+  const planned = await planDelivery(delivery, deps)
   if ('ignored' in planned) return { outcome: 'ignored', reason: planned.ignored }
   const { plan } = planned
   const summary = { invite: plan.invite, grant: plan.grant, revoke: plan.revoke, rules: plan.matched }
@@ -71,7 +59,7 @@ export async function processDelivery(delivery: Delivery, deps: PipelineDeps): P
 }
 
 async function carryOut(delivery: Delivery, firstSeen: number, plan: Plan, identity: IdentityClient, deps: PipelineDeps): Promise<DeliveryResult> {
-  const person = await resolve(delivery.recipient, deps)
+  const person = await resolve(delivery, deps)
   if (!person?.email) return { outcome: 'no_email', reason: 'the event names nobody with a known email address' }
   const email = normaliseEmail(person.email)
   if (!email) return { outcome: 'rejected', reason: 'the event carries an invalid email address' }
@@ -97,10 +85,11 @@ async function carryOut(delivery: Delivery, firstSeen: number, plan: Plan, ident
   return invited ? { ...invited, roles } : { outcome: 'roles_updated', roles, email: masked }
 }
 
-async function resolve(recipient: Recipient | null, deps: PipelineDeps): Promise<DirectoryEntry | null> {
+async function resolve(delivery: Delivery, deps: PipelineDeps): Promise<DirectoryEntry | null> {
+  const recipient: Recipient | null = delivery.recipient
   if (!recipient) return null
   if (recipient.kind === 'email') return { email: recipient.email }
-  if (recipient.kind === 'github-login') return deps.lookupGitHubUser(recipient.login)
-  // Without a key there is no way to read the customer; rules that need it are refused at startup.
-  return deps.stripeApi ? deps.stripeApi.customer(recipient.customerId) : null
+  // Without its reads (no API key) a sender's account cannot be looked up; rules that need it are refused at startup.
+  const lookUp = deps.reads(delivery.source)?.person
+  return lookUp ? lookUp(recipient.account) : null
 }

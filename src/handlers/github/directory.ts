@@ -1,9 +1,16 @@
-import type { GitHubSourceConfig } from '../../core/config/config.ts'
 import { UpstreamError } from '../../core/domain/errors.ts'
-import type { DirectoryEntry } from '../../core/pipeline/process.ts'
+import type { DirectoryEntry } from '../../core/domain/facts.ts'
+
+/** Where logins are looked up. */
+export interface GitHubApiSettings {
+  /** Token for `GET /users/{login}`; without one GitHub allows 60 lookups an hour. */
+  token: string | undefined
+  apiUrl: string
+  timeoutMs: number
+}
 
 export interface GitHubDirectoryOptions {
-  settings: Pick<GitHubSourceConfig, 'apiUrl' | 'token' | 'timeoutMs'>
+  settings: GitHubApiSettings
   fetch?: typeof fetch
 }
 

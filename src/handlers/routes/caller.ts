@@ -1,6 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
+import type { Context } from 'hono'
+import { createMiddleware } from 'hono/factory'
 import { ForbiddenError, UnauthorizedError } from '../../core/domain/errors.ts'
-import type { IdentityUser } from '../../core/domain/identity.ts'
+import type { IdentityClient, IdentityUser } from '../../core/domain/identity.ts'
+import type { LoggedEnv } from './request-log.ts'
 
 /** Who is asking for invites, as a log may name them: never the key, never the token. */
 export type InviteCaller = { kind: 'key'; id: string } | { kind: 'user'; id: string; user: IdentityUser }
@@ -94,4 +97,33 @@ function unverifiedClaims(token: string): { sub?: unknown; exp?: unknown } | nul
 
 function sha256(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest()
+}
+
+export type InviterEnv = LoggedEnv & { Variables: { caller: InviteCaller } }
+
+export interface RequireInviterOptions {
+  apiKeys: string[]
+  adminRole: string
+  /** The identity client for this request (asked who a token belongs to). */
+  identity: (c: Context) => IdentityClient
+  now: () => number
+}
+
+/**
+ * The guard of routes that invite: 401 without proof, 403 for a user without
+ * the admin role; otherwise the caller is on the context (`c.get('caller')`)
+ * and in the request's log line, as Hono's bearerAuth guards a route.
+ */
+export function requireInviter(options: RequireInviterOptions) {
+  return createMiddleware<InviterEnv>(async function requireInviter(c, next) {
+    const caller = await identifyCaller(c.req.header('authorization'), {
+      now: options.now,
+      apiKeys: options.apiKeys,
+      getUser: (token) => options.identity(c).getUser(token),
+    })
+    c.get('logFields').caller = callerLabel(caller)
+    assertMayInvite(caller, options.adminRole)
+    c.set('caller', caller)
+    await next()
+  })
 }

@@ -1,12 +1,9 @@
 import type { Context } from 'hono'
-import type { BridgeConfig } from '../../core/config/config.ts'
 
-/** Liveness plus what is switched on; never a secret, a token or a URL with credentials. */
-export function healthRoute(config: BridgeConfig) {
+/** Liveness plus which senders are switched on; never a secret, a token or a URL with credentials. */
+export function healthRoute(senders: ReadonlyArray<{ name: string; enabled: boolean }>) {
+  const sources = Object.fromEntries(senders.map((sender) => [sender.name, sender.enabled]))
   return function health(c: Context) {
-    return c.json({
-      status: 'ok',
-      sources: { stripe: config.stripe !== null, github: config.github !== null },
-    })
+    return c.json({ status: 'ok', sources })
   }
 }

@@ -1,18 +1,15 @@
 import type { Context } from 'hono'
 import type { InvitesConfig } from '../../core/config/invites-config.ts'
 import { maskEmail } from '../../core/domain/email.ts'
-import { errorLogFields } from '../../core/domain/errors.ts'
 import { hourlyCap } from '../../core/exactly-once/hourly-cap.ts'
-import { assertMayInvite, callerLabel, identifyCaller } from './caller.ts'
 import { inviteBatch, isDone, summarise, type AddressResult } from '../../core/pipeline/invite-batch.ts'
-import type { LogFields, Logger } from '../../core/domain/log.ts'
 import type { PipelineDeps } from '../../core/pipeline/process.ts'
+import type { InviterEnv } from './caller.ts'
 import { parseInvitesBody } from './invites-body.ts'
 
 export interface InvitesRouteOptions {
   settings: InvitesConfig
   pipeline: (c: Context) => PipelineDeps
-  log: Logger
   now: () => number
   /**
    * No new address is started this long after the request began, so the
@@ -25,52 +22,38 @@ export interface InvitesRouteOptions {
 }
 
 /**
- * POST /invites: "invite these addresses", for callers who prove they may —
- * an INVITE_API_KEYS key, or a site admin's Identity token. 200 when every
- * address reached a final result; 207 when some are left to send again;
- * 502 (identity failing) or 409 (others busy with them) when none are done.
+ * POST /invites: "invite these addresses", for callers the requireInviter
+ * guard let through (an INVITE_API_KEYS key, or a site admin's Identity
+ * token). 200 when every address reached a final result; 207 when some are
+ * left to send again; 502 (identity failing) or 409 (others busy with them)
+ * when none are done.
  */
 export function invitesRoute(options: InvitesRouteOptions) {
-  const { settings, log, now } = options
-  return async function handleInvites(c: Context) {
+  const { settings, now } = options
+  return async function handleInvites(c: Context<InviterEnv>) {
     const started = now()
-    const fields: LogFields = { route: 'invites', caller: 'none' }
-    try {
-      const deps = options.pipeline(c)
-      const caller = await identifyCaller(c.req.header('authorization'), {
-        now: deps.now,
-        apiKeys: settings.apiKeys,
-        getUser: (token) => deps.identity().getUser(token),
-      })
-      fields.caller = callerLabel(caller)
-      assertMayInvite(caller, settings.adminRole)
-
-      const request = parseInvitesBody(await c.req.text(), settings.maxBatch)
-      const results = await inviteBatch({
-        ...request,
-        // Fails here, before any claim, when identity is not configured.
-        identity: deps.identity(),
-        deps,
-        cap: hourlyCap({ store: deps.store, limit: settings.hourlyLimit, now: deps.now }),
-        allowedDomains: settings.allowedDomains,
-        dryRun: deps.dryRun,
-        concurrency: options.concurrency ?? 4,
-        startBy: started + (options.startBudgetMs ?? 6000),
-      })
-      const summary = summarise(results)
-      const status = statusFor(results)
-      const only = results.length === 1 ? results[0] : undefined
-      Object.assign(fields, { status, ...summary, ...(only ? { email: maskEmail(only.email) } : {}) })
-      // Addresses left to send again, and those refused over the hourly cap, both say when to come back.
-      const retryAfter = Math.max(0, ...results.map((r) => r.retryAfterSeconds ?? 0))
-      if (retryAfter > 0) c.header('Retry-After', String(retryAfter))
-      return c.json({ results, summary }, status)
-    } catch (error) {
-      Object.assign(fields, errorLogFields(error))
-      throw error
-    } finally {
-      log({ ...fields, durationMs: now() - started })
-    }
+    const fields = c.get('logFields')
+    const deps = options.pipeline(c)
+    const request = parseInvitesBody(await c.req.text(), settings.maxBatch)
+    const results = await inviteBatch({
+      ...request,
+      // Fails here, before any claim, when identity is not configured.
+      identity: deps.identity(),
+      deps,
+      cap: hourlyCap({ store: deps.store, limit: settings.hourlyLimit, now: deps.now }),
+      allowedDomains: settings.allowedDomains,
+      dryRun: deps.dryRun,
+      concurrency: options.concurrency ?? 4,
+      startBy: started + (options.startBudgetMs ?? 6000),
+    })
+    const summary = summarise(results)
+    const status = statusFor(results)
+    const only = results.length === 1 ? results[0] : undefined
+    Object.assign(fields, { status, ...summary, ...(only ? { email: maskEmail(only.email) } : {}) })
+    // Addresses left to send again, and those refused over the hourly cap, both say when to come back.
+    const retryAfter = Math.max(0, ...results.map((r) => r.retryAfterSeconds ?? 0))
+    if (retryAfter > 0) c.header('Retry-After', String(retryAfter))
+    return c.json({ results, summary }, status)
   }
 }
 

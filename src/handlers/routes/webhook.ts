@@ -1,16 +1,15 @@
 import type { Context } from 'hono'
-import type { SourceName } from '../../core/config/config.ts'
-import { SOURCE_SECRET_VARIABLES } from '../../core/config/config.ts'
+import type { SenderConfig } from '../../core/config/config.ts'
 import type { DeliveryResult, Outcome } from '../../core/domain/delivery.ts'
-import { BadRequestError, BridgeError, NotConfiguredError, errorLogFields } from '../../core/domain/errors.ts'
+import { BadRequestError, BridgeError, NotConfiguredError, errorAnswer } from '../../core/domain/errors.ts'
 import type { LogFields, Logger } from '../../core/domain/log.ts'
 import { processDelivery, type PipelineDeps } from '../../core/pipeline/process.ts'
-import type { WebhookSource } from '../sender.ts'
+import type { Sender } from '../sender.ts'
 
-export interface WebhookRouteOptions<Settings extends { secrets: string[] }> {
-  source: WebhookSource<Settings>
-  /** null when the source's secret is not set: the route refuses everything. */
-  settings: Settings | null
+export interface WebhookRouteOptions {
+  sender: Sender
+  /** The sender's secrets and settings; no secrets = disabled, the route refuses everything. */
+  config: SenderConfig
   pipeline: (c: Context) => PipelineDeps
   log: Logger
   now: () => number
@@ -30,16 +29,18 @@ const STATUS_BY_OUTCOME: Record<Outcome, 200 | 409> = {
   in_progress: 409,
 }
 
-/** The one place that joins a source's verify+map to the pipeline, and logs the delivery. */
-export function webhookRoute<Settings extends { secrets: string[] }>(options: WebhookRouteOptions<Settings>) {
-  const { source, log, now } = options
+/** The one place that joins a sender's verify+map to the pipeline, and logs the delivery. */
+export function webhookRoute(options: WebhookRouteOptions) {
+  const { sender, config, log, now } = options
   return async function handleWebhook(c: Context) {
     const started = now()
-    const fields: LogFields = { source: source.name }
+    const fields: LogFields = { source: sender.name }
     try {
-      const settings = options.settings ?? refuseDisabled(source.name)
+      if (!config.secrets.length) {
+        throw new NotConfiguredError('source_disabled', `${sender.name} webhooks are disabled: set ${sender.secretVariable} to enable them`)
+      }
       const rawBody = await c.req.text()
-      const delivery = await source.receive({ rawBody, headers: c.req.raw.headers, now: now() }, settings).catch(asBadInput)
+      const delivery = await sender.receive({ rawBody, headers: c.req.raw.headers, now: now() }, config).catch(asBadInput)
       Object.assign(fields, { eventId: delivery.eventId, eventType: delivery.eventType })
       const result = await processDelivery(delivery, options.pipeline(c))
       Object.assign(fields, {
@@ -56,7 +57,7 @@ export function webhookRoute<Settings extends { secrets: string[] }>(options: We
       if (result.retryAfterSeconds) c.header('Retry-After', String(result.retryAfterSeconds))
       return c.json(answer(delivery.eventId, result), STATUS_BY_OUTCOME[result.outcome])
     } catch (error) {
-      Object.assign(fields, errorLogFields(error))
+      Object.assign(fields, errorAnswer(error).log)
       throw error
     } finally {
       log({ ...fields, durationMs: now() - started })
@@ -65,7 +66,7 @@ export function webhookRoute<Settings extends { secrets: string[] }>(options: We
 }
 
 /**
- * By the time a source maps an event its signature has been verified, so a
+ * By the time a sender maps an event its signature has been verified, so a
  * TypeError there means a payload of an unexpected shape: the sender's to
  * fix, not a "retry me" (a 5xx would make Stripe retry it for three days).
  */
@@ -74,16 +75,12 @@ function asBadInput(error: unknown): never {
   throw new BadRequestError('Signed payload does not have the shape this event type should have', 'invalid_event')
 }
 
-function refuseDisabled(name: SourceName): never {
-  throw new NotConfiguredError('source_disabled', `${name} webhooks are disabled: set ${SOURCE_SECRET_VARIABLES[name]} to enable them`)
-}
-
 function answer(eventId: string, result: DeliveryResult) {
   return {
     outcome: result.outcome,
     eventId,
     ...(result.reason ? { reason: result.reason } : {}),
     ...(result.roles ? { roles: result.roles } : {}),
-    ...(result.outcome === 'dry_run' ? { plan: result.plan } : {}),
+    ...(result.outcome === 'dry_run' && result.plan ? { plan: result.plan } : {}),
   }
 }

@@ -1,7 +1,6 @@
 import { UpstreamError } from '../../core/domain/errors.ts'
-import type { PurchasedItem } from '../../rules/match.ts'
+import type { DirectoryEntry, PurchasedItem } from '../../core/domain/facts.ts'
 import { itemsFromLineItems } from './items.ts'
-import type { DirectoryEntry } from '../../core/pipeline/process.ts'
 
 export interface StripeApiSettings {
   /** A restricted, read-only key is enough: Checkout Sessions and Customers, read. */

@@ -1,4 +1,4 @@
-import type { PurchasedItem } from '../../rules/match.ts'
+import type { PurchasedItem } from '../../core/domain/facts.ts'
 
 type Loose = Record<string, any>
 

@@ -1,6 +1,14 @@
 import type { Delivery } from '../../core/domain/delivery.ts'
-import type { StripeEventLike } from './verify.ts'
+import type { StripeFacts } from './catalogue.ts'
 import { itemsFromInvoice, itemsFromSubscription } from './items.ts'
+
+/** The part of a Stripe event the bridge reads. */
+export interface StripeEventLike {
+  id: string
+  type: string
+  livemode?: boolean
+  data: { object: Record<string, unknown> }
+}
 
 type Loose = Record<string, any>
 
@@ -28,7 +36,7 @@ export function mapStripeEvent(event: StripeEventLike): Delivery {
     eventType: event.type,
     ...(typeof created === 'number' && Number.isFinite(created) ? { occurredAt: created * 1000 } : {}),
   }
-  const facts = (stripe: NonNullable<Delivery['facts']['stripe']>) => ({ source: 'stripe' as const, event: event.type, stripe })
+  const facts = (stripe: StripeFacts) => ({ source: 'stripe' as const, event: event.type, stripe })
   const livemode = typeof event.livemode === 'boolean' ? event.livemode : undefined
 
   switch (event.type) {
@@ -47,7 +55,7 @@ export function mapStripeEvent(event: StripeEventLike): Delivery {
         ...withName(text(details.name)),
         // A session's line items are not in the event: they are read from the API when a rule needs them.
         facts: facts({ items: null, mode: text(object.mode), livemode, metadata: record(object.metadata) }),
-        ...(text(object.id) ? { itemsFrom: { kind: 'stripe-checkout' as const, sessionId: object.id as string } } : {}),
+        ...(text(object.id) ? { itemsFrom: object.id as string } : {}),
       }
     }
     case 'invoice.paid': {
@@ -56,7 +64,7 @@ export function mapStripeEvent(event: StripeEventLike): Delivery {
       const hasSubscription = Boolean(text(subscription.subscription) ?? text(object.subscription))
       return {
         ...base,
-        recipient: email ? { kind: 'email', email } : text(object.customer) ? { kind: 'stripe-customer', customerId: object.customer } : null,
+        recipient: email ? { kind: 'email', email } : text(object.customer) ? { kind: 'account', account: object.customer } : null,
         ...withName(text(object.customer_name)),
         facts: facts({
           items: itemsFromInvoice(object),
@@ -72,7 +80,7 @@ export function mapStripeEvent(event: StripeEventLike): Delivery {
       const customer = text(object.customer) ?? text(record(object.customer).id)
       return {
         ...base,
-        recipient: customer ? { kind: 'stripe-customer', customerId: customer } : null,
+        recipient: customer ? { kind: 'account', account: customer } : null,
         facts: facts({ items: itemsFromSubscription(object), mode: 'subscription', livemode, metadata: record(object.metadata) }),
       }
     }

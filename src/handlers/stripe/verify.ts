@@ -1,19 +1,15 @@
-import type { StripeSourceConfig } from '../../core/config/config.ts'
-import type { Delivery } from '../../core/domain/delivery.ts'
 import { BadRequestError, SignatureError } from '../../core/domain/errors.ts'
-import type { SignedRequest, WebhookSource } from '../sender.ts'
-import { mapStripeEvent } from './map.ts'
+import type { SignedRequest } from '../sender.ts'
+import type { StripeEventLike } from './map.ts'
 
-/** The part of a Stripe event the bridge reads. */
-export interface StripeEventLike {
-  id: string
-  type: string
-  livemode?: boolean
-  data: { object: Record<string, unknown> }
+export interface StripeVerifySettings {
+  secrets: string[]
+  /** Oldest accepted signature, in seconds (Stripe's own default is 300). */
+  toleranceSeconds: number
 }
 
 /** Verifies `Stripe-Signature` against each secret in turn (rotation), with Stripe's own verifier. */
-export async function verifyStripeEvent(request: SignedRequest, settings: StripeSourceConfig): Promise<StripeEventLike> {
+export async function verifyStripeEvent(request: SignedRequest, settings: StripeVerifySettings): Promise<StripeEventLike> {
   const header = request.headers.get('stripe-signature')
   if (!header) throw new BadRequestError('Missing Stripe-Signature header: is this request from Stripe?', 'missing_signature')
   // Loaded on the first Stripe delivery only (the module loader caches it): the
@@ -45,15 +41,4 @@ export async function verifyStripeEvent(request: SignedRequest, settings: Stripe
       : 'Stripe signature does not match any configured STRIPE_WEBHOOK_SECRET (is the raw body forwarded unchanged?)',
     { cause: lastError },
   )
-}
-
-export const stripeSource: WebhookSource<StripeSourceConfig> = {
-  name: 'stripe',
-  async receive(request, settings): Promise<Delivery> {
-    const event = await verifyStripeEvent(request, settings)
-    if (event === null || typeof event !== 'object' || typeof event.id !== 'string' || !event.id || typeof event.type !== 'string') {
-      throw new BadRequestError('Signed Stripe event has no id or type', 'invalid_event')
-    }
-    return mapStripeEvent(event)
-  },
 }

@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs'
+import type { SampleOptions, SamplePayload } from '../sender.ts'
+
+/** A payload GitHub sent (from its webhook docs' examples), fresh each call. */
+function sample(event: string): Record<string, any> {
+  return JSON.parse(readFileSync(new URL(`./samples/${event}.json`, import.meta.url), 'utf8')) as Record<string, any>
+}
+
+export const githubSamples: Record<string, (options: SampleOptions) => SamplePayload> = {
+  'organization.member_invited': (options) => {
+    if (options.email === undefined && options.login === undefined) throw new Error('--email or --login is required')
+    const payload = sample('organization.member_invited')
+    // GitHub puts the address here when the invitation was made by email, null when made by login.
+    payload.invitation.email = options.email ?? null
+    if (options.login) payload.invitation.login = options.login
+    return { eventName: 'organization', payload }
+  },
+  'organization.member_added': (options) => {
+    if (!options.login) throw new Error('--login is required for member_added (GitHub sends only the login)')
+    const payload = sample('organization.member_added')
+    payload.membership.user.login = options.login
+    return { eventName: 'organization', payload }
+  },
+  ping: () => ({ eventName: 'ping', payload: sample('ping') }),
+}

@@ -1,0 +1,26 @@
+import { createHmac, randomUUID } from 'node:crypto'
+import type { SamplePayload, SignedDelivery } from '../sender.ts'
+
+/** `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>`, as GitHub signs. */
+export function githubSignatureHeader(body: string, secret: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`
+}
+
+/** Headers as GitHub sends them; the delivery id is what stays the same on redelivery. */
+export function signGitHub(sample: SamplePayload, secret: string, options: { deliveryId?: string } = {}): SignedDelivery {
+  const body = JSON.stringify(sample.payload)
+  return {
+    path: '/webhooks/github',
+    init: {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': sample.eventName,
+        'x-github-delivery': options.deliveryId ?? randomUUID(),
+        'x-hub-signature-256': githubSignatureHeader(body, secret),
+        'user-agent': 'GitHub-Hookshot/invite-bridge',
+      },
+      body,
+    },
+  }
+}

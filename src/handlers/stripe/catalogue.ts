@@ -1,0 +1,80 @@
+import * as v from 'valibot'
+import type { SenderCatalogue } from '../../core/domain/catalogue.ts'
+import type { MatchFacts, PurchasedItem } from '../../core/domain/facts.ts'
+
+/** The facts a Stripe event gives rules, under `facts.stripe`. */
+export interface StripeFacts {
+  /** null while unknown: checkout events carry no line items, they must be read from the API. */
+  items: PurchasedItem[] | null
+  mode?: string
+  livemode?: boolean
+  metadata: Record<string, unknown>
+}
+
+const Ids = (prefix: string) =>
+  v.pipe(v.array(v.pipe(v.string(), v.startsWith(prefix, `Stripe ids here start with ${prefix}`))), v.minLength(1, 'list at least one id'))
+
+const matchEntries = {
+  prices: v.optional(Ids('price_')),
+  products: v.optional(Ids('prod_')),
+  mode: v.optional(v.picklist(['payment', 'subscription', 'setup'])),
+  livemode: v.optional(v.boolean()),
+  metadata: v.optional(v.record(v.string(), v.string())),
+}
+
+type StripeMatch = v.InferOutput<v.ObjectSchema<typeof matchEntries, undefined>>
+
+function stripeFacts(facts: MatchFacts): StripeFacts | undefined {
+  return facts.stripe as StripeFacts | undefined
+}
+
+function matches(match: StripeMatch, stripe: StripeFacts | undefined): boolean {
+  if (!stripe) return !Object.keys(match).length
+  if (match.mode !== undefined && stripe.mode !== match.mode) return false
+  if (match.livemode !== undefined && stripe.livemode !== match.livemode) return false
+  if (match.metadata && !Object.entries(match.metadata).every(([key, value]) => stripe.metadata[key] === value)) return false
+  if (match.prices || match.products) {
+    if (stripe.items === null) throw new Error('line items must be read before matching on prices or products')
+    const items = stripe.items
+    if (match.prices && !items.some((item) => item.price !== undefined && match.prices!.includes(item.price))) return false
+    if (match.products && !items.some((item) => item.product !== undefined && match.products!.includes(item.product))) return false
+  }
+  return true
+}
+
+/** Stripe's events, as the bridge reads them. */
+export const stripeCatalogue: SenderCatalogue = {
+  source: 'stripe',
+  events: [
+    {
+      type: 'checkout.session.completed',
+      meaning: 'a Checkout Session finished; counts once it is paid',
+      about: 'the buyer (the address typed at checkout)',
+      effect: 'grant',
+      needs: ['items'],
+      invitesByDefault: true,
+    },
+    {
+      type: 'checkout.session.async_payment_succeeded',
+      meaning: 'a delayed payment (bank debit) of a Checkout Session succeeded',
+      about: 'the buyer',
+      effect: 'grant',
+      needs: ['items'],
+      invitesByDefault: true,
+    },
+    { type: 'invoice.paid', meaning: 'an invoice (a subscription period, or a one-off) was paid', about: 'the customer billed', effect: 'grant', invitesByDefault: true },
+    { type: 'customer.subscription.created', meaning: 'a subscription started', about: 'the subscribing customer', effect: 'grant', needs: ['person'] },
+    { type: 'customer.subscription.deleted', meaning: 'a subscription ended', about: 'the customer whose subscription ended', effect: 'revoke', needs: ['person'] },
+  ],
+  matchEntries,
+  matches: (match, facts) => matches(match as StripeMatch, stripeFacts(facts)),
+  itemKeys: ['prices', 'products'],
+  itemsMissing: (facts) => stripeFacts(facts)?.items === null,
+  withItems: (facts, items) => ({ ...facts, stripe: { ...stripeFacts(facts)!, items } }),
+  api: {
+    keyVariable: 'STRIPE_SECRET_KEY',
+    needsMessage:
+      "need the Stripe API (checkout line items, or a subscription's customer email): " +
+      'set STRIPE_SECRET_KEY to a restricted key with read access to Checkout Sessions and Customers',
+  },
+}

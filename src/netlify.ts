@@ -1,0 +1,57 @@
+import type { Context } from '@netlify/functions'
+import { handle } from 'hono/netlify'
+import { createApp } from './app.ts'
+import { loadConfig } from './core/config/config.ts'
+import { StartupError } from './core/domain/errors.ts'
+import type { RuntimeIdentity } from './core/domain/identity.ts'
+import { cataloguesOf, SENDERS } from './handlers/registry.ts'
+import type { Sender } from './handlers/sender.ts'
+import { parseRules } from './rules/load.ts'
+import { openNetlifyBlobsStore } from './stores/blobs-store.ts'
+
+declare global {
+  // Set by Netlify's runtime for the duration of a request when the site has Identity enabled.
+  var netlifyIdentityContext: RuntimeIdentity | undefined
+}
+
+export type NetlifyHandler = (req: Request, context: Context) => Promise<Response>
+
+export interface NetlifyBridgeOptions {
+  /** The site's rules file as imported JSON (it is bundled: a function has no file system to read at run time). */
+  rules?: unknown
+  senders?: readonly Sender[]
+}
+
+/**
+ * The whole bridge as a Netlify Function handler. Built on the first request
+ * rather than at import: the Blobs context and the environment are only
+ * guaranteed once the runtime invokes the function. A bad setting or rules
+ * file answers 503 naming the problem (the provider retries meanwhile) and is
+ * tried again on the next request.
+ */
+export function createNetlifyHandler(options: NetlifyBridgeOptions = {}): NetlifyHandler {
+  const senders = options.senders ?? SENDERS
+  let handler: ((req: Request, context: Context) => Response | Promise<Response>) | undefined
+
+  const build = () =>
+    handle(
+      createApp({
+        config: loadConfig(process.env, senders),
+        store: openNetlifyBlobsStore(),
+        senders,
+        ...(options.rules === undefined ? {} : { rules: parseRules(options.rules, cataloguesOf(senders)) }),
+        runtimeIdentity: () => globalThis.netlifyIdentityContext ?? null,
+      }),
+    )
+
+  return async function inviteBridge(req, context) {
+    try {
+      handler ??= build()
+    } catch (error) {
+      const message = error instanceof StartupError ? error.message : 'the bridge could not start; see the function log'
+      if (!(error instanceof StartupError)) console.error(error)
+      return Response.json({ error: { code: 'invalid_configuration', message } }, { status: 503 })
+    }
+    return handler(req, context)
+  }
+}
