@@ -1,0 +1,166 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+
+import { claimWaiting, tryClaim, type ClaimAttempt, type ClaimOptions, type ClaimRecord } from '../../../src/core/exactly-once/claims.ts'
+import { createMemoryStore } from '../../../src/core/exactly-once/memory-store.ts'
+import type { KeyValueStore } from '../../../src/core/exactly-once/store.ts'
+
+const KEY = 'event/stripe/evt_1'
+const LEASE_MS = 15_000
+const START = Date.UTC(2026, 4, 1, 12)
+
+let t: number
+let store: KeyValueStore
+let options: ClaimOptions
+
+beforeEach(() => {
+  t = START
+  store = createMemoryStore()
+  options = { store, now: () => t, leaseMs: LEASE_MS }
+})
+
+function claimed(attempt: ClaimAttempt) {
+  if (attempt.kind !== 'claimed') throw new Error(`expected a claim, got ${JSON.stringify(attempt)}`)
+  return attempt.claim
+}
+
+const stored = async () => (await store.get<ClaimRecord>(KEY))?.value
+
+describe('tryClaim', () => {
+  it('claims a key nobody has seen, with a lease and firstSeen of now', async () => {
+    const claim = claimed(await tryClaim(KEY, options))
+    expect(claim.firstSeen).toBe(START)
+    expect(await stored()).toEqual({ state: 'pending', leaseUntil: START + LEASE_MS, firstSeen: START })
+  })
+
+  it('a second attempt during the lease is busy, told to retry when the lease ends', async () => {
+    await tryClaim(KEY, options)
+    t += 2_500
+    expect(await tryClaim(KEY, options)).toEqual({ kind: 'busy', retryAfterSeconds: 13 })
+  })
+
+  it('busy rounds the rest of the lease up: 1 ms left is retry after 1 second', async () => {
+    await tryClaim(KEY, options)
+    t += LEASE_MS - 1
+    expect(await tryClaim(KEY, options)).toEqual({ kind: 'busy', retryAfterSeconds: 1 })
+  })
+
+  it('after complete, every later attempt sees done with the outcome', async () => {
+    await claimed(await tryClaim(KEY, options)).complete('invited')
+    expect(await tryClaim(KEY, options)).toEqual({ kind: 'done', outcome: 'invited' })
+    t += LEASE_MS * 10
+    expect(await tryClaim(KEY, options)).toEqual({ kind: 'done', outcome: 'invited' })
+  })
+
+  it('after release, the next attempt claims at once and keeps the first firstSeen', async () => {
+    await claimed(await tryClaim(KEY, options)).release()
+    t += 1_000
+    const retry = claimed(await tryClaim(KEY, options))
+    expect(retry.firstSeen).toBe(START)
+    expect(await stored()).toEqual({ state: 'pending', leaseUntil: t + LEASE_MS, firstSeen: START })
+  })
+
+  it('when the lease runs out (its holder crashed), the next attempt takes it over and keeps firstSeen', async () => {
+    await tryClaim(KEY, options)
+    t += LEASE_MS
+    const takeover = claimed(await tryClaim(KEY, options))
+    expect(takeover.firstSeen).toBe(START)
+    expect(await stored()).toMatchObject({ state: 'pending', leaseUntil: t + LEASE_MS })
+  })
+
+  it('a record written before firstSeen existed is taken over with firstSeen of now', async () => {
+    await store.create<ClaimRecord>(KEY, { state: 'released', at: START })
+    t += 1_000
+    expect(claimed(await tryClaim(KEY, options)).firstSeen).toBe(t)
+  })
+
+  it('a holder whose lease was taken over still writes done when its work finishes', async () => {
+    const first = claimed(await tryClaim(KEY, options))
+    t += LEASE_MS + 1
+    const second = claimed(await tryClaim(KEY, options))
+    await first.complete('invited')
+    expect(await stored()).toEqual({ state: 'done', outcome: 'invited', at: t, firstSeen: START })
+    // The second holder finishing later does not overwrite the first outcome.
+    await second.complete('already_registered')
+    expect(await tryClaim(KEY, options)).toEqual({ kind: 'done', outcome: 'invited' })
+  })
+
+  it('a holder whose lease was taken over cannot release the new holder’s claim', async () => {
+    const first = claimed(await tryClaim(KEY, options))
+    t += LEASE_MS
+    claimed(await tryClaim(KEY, options))
+    await first.release()
+    expect(await tryClaim(KEY, options)).toMatchObject({ kind: 'busy' })
+  })
+
+  it('two attempts at once on one key: exactly one claims, the other is busy', async () => {
+    const attempts = await Promise.all([tryClaim(KEY, options), tryClaim(KEY, options)])
+    expect(attempts.map((attempt) => attempt.kind).sort()).toEqual(['busy', 'claimed'])
+  })
+
+  it('ten attempts at once on an expired lease: exactly one takes it over', async () => {
+    await tryClaim(KEY, options)
+    t += LEASE_MS
+    const attempts = await Promise.all(Array.from({ length: 10 }, () => tryClaim(KEY, options)))
+    expect(attempts.filter((attempt) => attempt.kind === 'claimed')).toHaveLength(1)
+    expect(attempts.filter((attempt) => attempt.kind === 'busy')).toHaveLength(9)
+  })
+})
+
+describe('claimWaiting', () => {
+  /** A sleep that passes the injected clock on instead of waiting, and runs `during` after a given pause. */
+  function fakeSleep(during: Record<number, () => Promise<void>> = {}) {
+    const pauses: number[] = []
+    const sleep = async (ms: number) => {
+      pauses.push(ms)
+      t += ms
+      await during[pauses.length]?.()
+    }
+    return { sleep, pauses }
+  }
+
+  it('claims at once, without sleeping, when nobody holds the key', async () => {
+    const { sleep, pauses } = fakeSleep()
+    expect((await claimWaiting(KEY, { ...options, waitMs: 3_000, sleep })).kind).toBe('claimed')
+    expect(pauses).toEqual([])
+  })
+
+  it('waits out a lease its holder releases during the wait, and claims', async () => {
+    const holder = claimed(await tryClaim(KEY, options))
+    const { sleep, pauses } = fakeSleep({ 2: () => holder.release() })
+    const attempt = await claimWaiting(KEY, { ...options, waitMs: 3_000, sleep })
+    expect(claimed(attempt).firstSeen).toBe(START)
+    expect(pauses).toHaveLength(2)
+  })
+
+  it('sees done when the holder completes during the wait', async () => {
+    const holder = claimed(await tryClaim(KEY, options))
+    const { sleep } = fakeSleep({ 1: () => holder.complete('invited') })
+    expect(await claimWaiting(KEY, { ...options, waitMs: 3_000, sleep })).toEqual({ kind: 'done', outcome: 'invited' })
+  })
+
+  it('answers busy, with the lease’s retry time, once waiting longer would pass waitMs', async () => {
+    await tryClaim(KEY, options)
+    const { sleep, pauses } = fakeSleep()
+    const attempt = await claimWaiting(KEY, { ...options, waitMs: 3_000, sleep })
+    const slept = pauses.reduce((sum, ms) => sum + ms, 0)
+    // It used most of its allowance (pauses grow to 400 ms), and never more.
+    expect(slept).toBeGreaterThan(3_000 - 400)
+    expect(slept).toBeLessThanOrEqual(3_000)
+    expect(attempt).toEqual({ kind: 'busy', retryAfterSeconds: Math.ceil((LEASE_MS - slept) / 1000) })
+  })
+
+  it('with waitMs 0 it is tryClaim: busy at once', async () => {
+    await tryClaim(KEY, options)
+    const { sleep, pauses } = fakeSleep()
+    expect(await claimWaiting(KEY, { ...options, waitMs: 0, sleep })).toMatchObject({ kind: 'busy' })
+    expect(pauses).toEqual([])
+  })
+
+  it('stops waiting even when the clock does not move (counts its own pauses)', async () => {
+    await tryClaim(KEY, options)
+    const pauses: number[] = []
+    const attempt = await claimWaiting(KEY, { ...options, waitMs: 1_000, sleep: async (ms) => void pauses.push(ms) })
+    expect(attempt).toEqual({ kind: 'busy', retryAfterSeconds: 15 })
+    expect(pauses.reduce((sum, ms) => sum + ms, 0)).toBeLessThanOrEqual(1_000)
+  })
+})

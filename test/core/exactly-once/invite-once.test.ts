@@ -1,0 +1,178 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+
+import { personId } from '../../../src/core/domain/email.ts'
+import type { InviteResult } from '../../../src/core/domain/identity.ts'
+import { tryClaim } from '../../../src/core/exactly-once/claims.ts'
+import { inviteOnce, type InviteOnceDeps } from '../../../src/core/exactly-once/invite-once.ts'
+import { createMemoryStore } from '../../../src/core/exactly-once/memory-store.ts'
+
+const HASH_KEY = 'unit-test-hash-key'
+const LEASE_MS = 15_000
+const ANN = 'ann@example.com'
+const personKey = (email: string) => `person/${personId(email, HASH_KEY)}`
+
+let t: number
+let deps: InviteOnceDeps
+
+beforeEach(() => {
+  t = Date.UTC(2026, 4, 1, 12)
+  deps = { store: createMemoryStore(), now: () => t, leaseMs: LEASE_MS, hashKey: async () => HASH_KEY }
+})
+
+/** Stands in for GoTrue: answers each invite with `answer` (or throws what it throws) and counts the calls per address. */
+function fakeIdentity(answer: (email: string) => InviteResult | Promise<InviteResult> = (email) => ({ outcome: 'invited', userId: `id-${email}` })) {
+  const calls: Array<{ email: string; data: Record<string, unknown> | undefined }> = []
+  return {
+    calls,
+    async invite(email: string, data?: Record<string, unknown>) {
+      calls.push({ email, data })
+      return answer(email)
+    },
+  }
+}
+
+/** A promise the test settles by hand, to keep an identity call in flight. */
+function deferred<T>() {
+  let resolve!: (value: T) => void
+  const promise = new Promise<T>((settle) => (resolve = settle))
+  return { promise, resolve }
+}
+
+describe('inviteOnce', () => {
+  it('invites a new person once, passing the data along, and answers duplicate after that', async () => {
+    const identity = fakeIdentity()
+    expect(await inviteOnce(ANN, { plan: 'pro' }, identity, deps)).toEqual({ outcome: 'invited', email: 'a***@example.com', userId: `id-${ANN}` })
+    expect(await inviteOnce(ANN, { plan: 'pro' }, identity, deps)).toEqual({
+      outcome: 'duplicate',
+      reason: 'person already handled (invited)',
+      email: 'a***@example.com',
+    })
+    expect(identity.calls).toEqual([{ email: ANN, data: { plan: 'pro' } }])
+  })
+
+  it('keys the person by a keyed hash: no address in the store key, and each person separately', async () => {
+    const identity = fakeIdentity()
+    await inviteOnce(ANN, undefined, identity, deps)
+    await inviteOnce('bob@example.com', undefined, identity, deps)
+    expect(identity.calls.map((call) => call.email)).toEqual([ANN, 'bob@example.com'])
+    expect((await deps.store.get(personKey(ANN)))?.value).toMatchObject({ state: 'done', outcome: 'invited' })
+  })
+
+  it('answers in_progress while another request is inviting the same person, without calling identity again', async () => {
+    const answer = deferred<InviteResult>()
+    const called = deferred<void>()
+    const identity = fakeIdentity(() => {
+      called.resolve()
+      return answer.promise
+    })
+    const first = inviteOnce(ANN, undefined, identity, deps)
+    await called.promise
+    t += 5_000
+    expect(await inviteOnce(ANN, undefined, identity, deps)).toEqual({
+      outcome: 'in_progress',
+      reason: 'this person is being invited by another request',
+      retryAfterSeconds: 10,
+      email: 'a***@example.com',
+    })
+    answer.resolve({ outcome: 'invited', userId: 'u1' })
+    expect(await first).toMatchObject({ outcome: 'invited', userId: 'u1' })
+    expect(await inviteOnce(ANN, undefined, identity, deps)).toMatchObject({ outcome: 'duplicate' })
+    expect(identity.calls).toHaveLength(1)
+  })
+
+  it('two requests for one person at once: identity is called once', async () => {
+    const identity = fakeIdentity()
+    const results = await Promise.all([inviteOnce(ANN, undefined, identity, deps), inviteOnce(ANN, undefined, identity, deps)])
+    expect(results.map((result) => result.outcome).sort()).toEqual(['in_progress', 'invited'])
+    expect(identity.calls).toHaveLength(1)
+  })
+
+  it('when identity throws, the error reaches the caller and the person is released: the retry invites at once', async () => {
+    let down = true
+    const identity = fakeIdentity(() => {
+      if (down) throw new Error('identity answered 503')
+      return { outcome: 'invited', userId: 'u1' }
+    })
+    await expect(inviteOnce(ANN, undefined, identity, deps)).rejects.toThrow('identity answered 503')
+    down = false
+    expect(await inviteOnce(ANN, undefined, identity, deps)).toMatchObject({ outcome: 'invited' })
+    expect(identity.calls).toHaveLength(2)
+  })
+
+  it('a rejected address is reported and leaves the person open: a later request calls identity again', async () => {
+    const identity = fakeIdentity(() => ({ outcome: 'rejected', reason: 'Unable to validate email address' }))
+    expect(await inviteOnce(ANN, undefined, identity, deps)).toEqual({
+      outcome: 'rejected',
+      reason: 'identity refused the address: Unable to validate email address',
+      email: 'a***@example.com',
+    })
+    expect(await inviteOnce(ANN, undefined, identity, deps)).toMatchObject({ outcome: 'rejected' })
+    expect(identity.calls).toHaveLength(2)
+  })
+
+  it('already_registered completes the person: the next request is a duplicate without calling identity', async () => {
+    const identity = fakeIdentity(() => ({ outcome: 'already_registered' }))
+    expect(await inviteOnce(ANN, undefined, identity, deps)).toEqual({ outcome: 'already_registered', email: 'a***@example.com' })
+    expect(await inviteOnce(ANN, undefined, identity, deps)).toMatchObject({
+      outcome: 'duplicate',
+      reason: 'person already handled (already_registered)',
+    })
+    expect(identity.calls).toHaveLength(1)
+  })
+
+  it('a request whose holder crashed (lease ran out) invites the person itself', async () => {
+    await tryClaim(personKey(ANN), { ...deps })
+    const identity = fakeIdentity()
+    expect(await inviteOnce(ANN, undefined, identity, deps)).toMatchObject({ outcome: 'in_progress' })
+    t += LEASE_MS
+    expect(await inviteOnce(ANN, undefined, identity, deps)).toMatchObject({ outcome: 'invited' })
+    expect(identity.calls).toHaveLength(1)
+  })
+})
+
+// inviteOnce takes no sleep of its own, so its pauses run on (fake) timers.
+describe('inviteOnce with personWaitMs', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  async function holdPerson() {
+    const attempt = await tryClaim(personKey(ANN), { ...deps })
+    if (attempt.kind !== 'claimed') throw new Error('the test could not hold the person')
+    return attempt.claim
+  }
+
+  it('waits for another request that finishes the person meanwhile, and answers duplicate', async () => {
+    const holder = await holdPerson()
+    const identity = fakeIdentity()
+    const waiting = inviteOnce(ANN, undefined, identity, { ...deps, personWaitMs: 3_000 })
+    await vi.advanceTimersByTimeAsync(100)
+    await holder.complete('invited')
+    await vi.advanceTimersByTimeAsync(3_000)
+    expect(await waiting).toMatchObject({ outcome: 'duplicate' })
+    expect(identity.calls).toHaveLength(0)
+  })
+
+  it('waits for another request that gives the person back, and invites', async () => {
+    const holder = await holdPerson()
+    const identity = fakeIdentity()
+    const waiting = inviteOnce(ANN, undefined, identity, { ...deps, personWaitMs: 3_000 })
+    await vi.advanceTimersByTimeAsync(100)
+    await holder.release()
+    await vi.advanceTimersByTimeAsync(3_000)
+    expect(await waiting).toMatchObject({ outcome: 'invited' })
+    expect(identity.calls).toHaveLength(1)
+  })
+
+  it('answers in_progress once the holder keeps the person past personWaitMs', async () => {
+    await holdPerson()
+    const identity = fakeIdentity()
+    const waiting = inviteOnce(ANN, undefined, identity, { ...deps, personWaitMs: 500 })
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(await waiting).toMatchObject({ outcome: 'in_progress', retryAfterSeconds: 15 })
+    expect(identity.calls).toHaveLength(0)
+  })
+})
