@@ -117,3 +117,11 @@ describe('what the GoTrue client accepts as an answer to POST /invite', () => {
     expect(await client().invite('ann@example.com')).toEqual({ outcome: 'already_registered' })
   })
 })
+
+describe('where the GoTrue client says it invites', () => {
+  it('names the identity server without the user name and password of its URL', () => {
+    const password = randomUUID()
+    const client = createGoTrueClient({ target: { url: `https://admin:${password}@identity.example/.netlify/identity`, credential: { kind: 'token', token: 'unused' } }, timeoutMs: 1000 })
+    expect(client.url).toBe('https://identity.example/.netlify/identity')
+  })
+})

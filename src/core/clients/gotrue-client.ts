@@ -1,3 +1,4 @@
+import { withoutCredentials } from '../config/env.ts'
 import { UpstreamError } from '../domain/errors.ts'
 import { normaliseEmail } from '../domain/email.ts'
 import type { IdentityClient, IdentityCredential, IdentityTarget, IdentityUser, InviteResult } from '../domain/identity.ts'
@@ -129,7 +130,7 @@ export function createGoTrueClient(options: GoTrueClientOptions): IdentityClient
   }
 
   return {
-    url,
+    url: withoutCredentials(url),
     async invite(email, data): Promise<InviteResult> {
       const response = await admin('POST', '/invite', data ? { email, data } : { email })
       if (response.ok) return invitedUser(await response.text().catch(() => ''), email)
