@@ -12,7 +12,8 @@ import { startLocalServer, type LocalServer } from '../../src/local/start.ts'
  * nothing configured, `invite-bridge send`, the printed invite link, and the
  * invite accepted with Netlify's own client library against the sandbox.
  */
-describe('local mode with nothing configured', () => {
+// One newcomer's story, step by step: each step builds on the last, so --sequence.shuffle must keep their order.
+describe('local mode with nothing configured', { shuffle: false }, () => {
   let dataDir: string
   let server: LocalServer
   const printed: string[] = []
