@@ -2,7 +2,7 @@ import { join, relative, resolve } from 'node:path'
 import { Hono } from 'hono'
 import { createApp } from '../app.ts'
 import { loadConfig, maskSecret, type BridgeConfig } from '../core/config/config.ts'
-import type { Env } from '../core/config/env.ts'
+import { runMode, withoutCredentials, type Env } from '../core/config/env.ts'
 import { maskEmail } from '../core/domain/email.ts'
 import { jsonLineLogger } from '../core/domain/log.ts'
 import { createIdentitySandbox } from '../sandbox/identity-sandbox.ts'
@@ -32,12 +32,14 @@ export interface LocalServerOptions {
  * The bridge on plain Node, as `npm start` runs it. Off production it fills
  * what is missing so a newcomer needs no setup: development webhook secrets
  * kept under BRIDGE_DATA_DIR, and an identity sandbox at /.netlify/identity
- * when IDENTITY_URL is not set. Production invents nothing.
+ * when IDENTITY_URL is not set. Production invents nothing; a NODE_ENV that
+ * is neither (`prod`, `staging`) stops it.
  */
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
   const { env } = options
   const print = options.print ?? ((line: string) => console.log(line))
-  const production = env.NODE_ENV === 'production'
+  // First: a NODE_ENV we cannot read must stop us before any secret is invented.
+  const production = runMode(env) === 'production'
   const dataDir = resolve(env.BRIDGE_DATA_DIR?.trim() || '.data')
   const port = Number(env.PORT?.trim() || 8888)
   const hostname = env.HOST?.trim() || '127.0.0.1'
@@ -114,7 +116,7 @@ function describe(facts: {
   const identity = facts.useSandbox
     ? `  identity: SANDBOX at ${url}/.netlify/identity (development only, users in ${where}/identity-users.json; set IDENTITY_URL for a real one)`
     : config.identity.url
-      ? `  identity: ${config.identity.url} (${config.identity.adminToken ? `token ${maskSecret(config.identity.adminToken)}` : config.identity.jwtSecret ? `JWT secret ${maskSecret(config.identity.jwtSecret)}` : 'NO admin credential: set IDENTITY_ADMIN_TOKEN or IDENTITY_JWT_SECRET'})`
+      ? `  identity: ${withoutCredentials(config.identity.url)} (${config.identity.adminToken ? `token ${maskSecret(config.identity.adminToken)}` : config.identity.jwtSecret ? `JWT secret ${maskSecret(config.identity.jwtSecret)}` : 'NO admin credential: set IDENTITY_ADMIN_TOKEN or IDENTITY_JWT_SECRET'})`
       : '  identity: NOT CONFIGURED: deliveries that invite answer 503 until IDENTITY_URL and IDENTITY_ADMIN_TOKEN (or IDENTITY_JWT_SECRET) are set'
   return [
     `invite-bridge listening on ${url}${facts.production ? '' : ' (local mode)'}`,

@@ -8,6 +8,8 @@ export type Fault =
   | { kind: 'slow'; delayMs: number; times?: number }
   | { kind: 'drop'; times?: number }
   | { kind: 'commit-then-fail'; times?: number }
+  /** A proxy in front of identity answers 200 with its own HTML page; the request never reaches GoTrue. */
+  | { kind: 'html'; times?: number }
 
 /** A fault as it was set, with `times` made explicit. */
 export type ActiveFault = Fault & { times: number }

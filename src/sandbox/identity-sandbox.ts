@@ -85,6 +85,7 @@ export function createIdentitySandbox(options: IdentitySandboxOptions): Identity
       const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) }
       throw new GoTrueError(fault.status, faultMessages[fault.status] ?? 'Error inviting user', headers)
     }
+    if (fault?.kind === 'html') return c.html('<!doctype html><title>Down for maintenance</title><p>We will be back shortly.</p>')
     if (fault?.kind === 'slow') await sleep(fault.delayMs)
 
     const { email, data } = await inviteParams(c)

@@ -26,6 +26,23 @@ describe('normaliseEmail', () => {
     expect(normaliseEmail({ email: 'ann@example.com' })).toBeNull()
   })
 
+  it('spells one mailbox one way whether its accents arrive composed (NFC) or decomposed (NFD)', () => {
+    const composed = 'jos\u00e9@example.com'
+    const decomposed = 'jose\u0301@example.com'
+    expect(composed).not.toBe(decomposed)
+    expect(normaliseEmail(decomposed)).toBe(normaliseEmail(composed))
+    expect(normaliseEmail(decomposed)).toBe('jos\u00e9@example.com')
+  })
+
+  it('writes an international domain in its ASCII (punycode) form, as DNS and identity know it', () => {
+    expect(normaliseEmail('ann@b\u00fccher.example')).toBe('ann@xn--bcher-kva.example')
+    expect(normaliseEmail('Ann@B\u00dcCHER.example')).toBe(normaliseEmail('ann@xn--bcher-kva.example'))
+  })
+
+  it('rejects a domain that has no ASCII form', () => {
+    expect(normaliseEmail('ann@xn--zz.example')).toBeNull()
+  })
+
   it('accepts plus tags and subdomains', () => {
     expect(normaliseEmail('ann+pro@mail.example.co.uk')).toBe('ann+pro@mail.example.co.uk')
   })

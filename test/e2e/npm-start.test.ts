@@ -8,7 +8,8 @@ import { startNpmServer, type ChildServer } from '../helpers/child-server.ts'
 import { stripeEvent } from '../helpers/fixtures.ts'
 import { stripeRequest, stripeSecret } from '../helpers/signing.ts'
 
-describe('npm start, over real HTTP', () => {
+// One newcomer's story, step by step: each step builds on the last, so --sequence.shuffle must keep their order.
+describe('npm start, over real HTTP', { shuffle: false }, () => {
   let identity: ServedIdentitySandbox
   let dataDir: string
   let server: ChildServer | undefined

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,7 +12,8 @@ import { startLocalServer, type LocalServer } from '../../src/local/start.ts'
  * nothing configured, `invite-bridge send`, the printed invite link, and the
  * invite accepted with Netlify's own client library against the sandbox.
  */
-describe('local mode with nothing configured', () => {
+// One newcomer's story, step by step: each step builds on the last, so --sequence.shuffle must keep their order.
+describe('local mode with nothing configured', { shuffle: false }, () => {
   let dataDir: string
   let server: LocalServer
   const printed: string[] = []
@@ -99,15 +101,53 @@ describe('local mode with nothing configured', () => {
 })
 
 describe('production mode', () => {
-  it('invents no secrets and runs no sandbox', async () => {
+  it.each(['production', 'Production', 'PRODUCTION', 'production '])('NODE_ENV=%j invents no secrets and runs no sandbox', async (nodeEnv) => {
     const dataDir = await mkdtemp(join(tmpdir(), 'invite-bridge-prod-'))
-    const server = await startLocalServer({ env: { BRIDGE_DATA_DIR: dataDir, PORT: '0', NODE_ENV: 'production' }, print: () => {} })
+    const server = await startLocalServer({ env: { BRIDGE_DATA_DIR: dataDir, PORT: '0', NODE_ENV: nodeEnv }, print: () => {} })
     try {
       const banner = server.banner.join('\n')
       expect(banner).toContain('stripe: disabled (set STRIPE_WEBHOOK_SECRET)')
       expect(banner).toContain('identity: NOT CONFIGURED')
       expect((await fetch(`${server.url}/.netlify/identity/health`)).status).toBe(404)
       await expect(readFile(join(dataDir, 'dev-secrets.json'))).rejects.toThrow()
+    } finally {
+      await server.close()
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('a NODE_ENV that is neither development nor production', () => {
+  it.each(['prod', 'staging'])('NODE_ENV=%j refuses to start, showing the value and the accepted ones, and invents nothing', async (nodeEnv) => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'invite-bridge-nodeenv-'))
+    try {
+      await expect(startLocalServer({ env: { BRIDGE_DATA_DIR: dataDir, PORT: '0', NODE_ENV: nodeEnv }, print: () => {} })).rejects.toThrow(
+        `NODE_ENV must be unset, development, test or production (any case), got "${nodeEnv}"`,
+      )
+      await expect(readFile(join(dataDir, 'dev-secrets.json'))).rejects.toThrow()
+    } finally {
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('the banner', () => {
+  it('shows where identity is without the user name and password in IDENTITY_URL', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'invite-bridge-banner-'))
+    const password = randomBytes(12).toString('hex')
+    const env = {
+      BRIDGE_DATA_DIR: dataDir,
+      PORT: '0',
+      NODE_ENV: 'production',
+      IDENTITY_URL: `http://admin:${password}@127.0.0.1:9/.netlify/identity`,
+      IDENTITY_ADMIN_TOKEN: randomBytes(24).toString('hex'),
+    }
+    const server = await startLocalServer({ env, print: () => {} })
+    try {
+      const banner = server.banner.join('\n')
+      expect(banner).toContain('identity: http://127.0.0.1:9/.netlify/identity (token ')
+      expect(banner).not.toContain(password)
+      expect(banner).not.toContain('admin:')
     } finally {
       await server.close()
       await rm(dataDir, { recursive: true, force: true })

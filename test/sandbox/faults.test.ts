@@ -79,6 +79,16 @@ describe('faults on POST /invite', () => {
     expect(retry).toMatchObject({ status: 422, body: { msg: 'Email address already registered by another user' } })
   })
 
+  it('html answers 200 with a proxy\'s page instead of a user, and creates nobody', async () => {
+    h.sandbox.faults.set({ kind: 'html', times: 1 })
+    const res = await h.invite('ann@example.com')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toContain('text/html')
+    expect(res.body).toContain('<!doctype html>')
+    expect(h.sandbox.users()).toEqual([])
+    expect((await h.invite('ann@example.com')).body).toMatchObject({ email: 'ann@example.com' })
+  })
+
   it('reset() clears users, invites and faults', async () => {
     await h.invite('ann@example.com')
     h.sandbox.faults.set({ kind: 'status', status: 503 })

@@ -43,6 +43,14 @@ describe('exactly one invite per person', () => {
     expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(1) // identity was asked once: the bridge's claims held
   })
 
+  it('invites once when two events spell one international domain differently (Unicode and punycode)', async () => {
+    const unicode = stripeEvent('invoice.paid', { id: 'evt_1UnicodeDomain', object: { customer_email: 'ann@b\u00fccher.example' } })
+    const punycode = stripeEvent('invoice.paid', { id: 'evt_1PunycodeDomain', object: { customer_email: 'ann@xn--bcher-kva.example' } })
+    expect((await bridge.deliverStripe(unicode)).outcome).toBe('invited')
+    expect(await bridge.deliverStripe(punycode)).toMatchObject({ status: 200, outcome: 'duplicate' })
+    expect(bridge.identity.sandbox.inviteRequests).toEqual(['ann@xn--bcher-kva.example']) // one POST /invite, in the form DNS knows
+  })
+
   it('invites once when the checkout and the invoice arrive at the same moment, once both are retried to success', async () => {
     const checkout = stripeEvent('checkout.session.completed')
     const invoice = stripeEvent('invoice.paid')

@@ -18,6 +18,7 @@ describe('when identity fails, the delivery fails so the provider retries, and t
     ['a 500', { kind: 'status', status: 500, times: 1 }, 502, 'identity_failed'],
     ['a 503', { kind: 'status', status: 503, times: 1 }, 502, 'identity_failed'],
     ['a dropped connection', { kind: 'drop', times: 1 }, 502, 'identity_unreachable'],
+    ["a proxy's HTML page with 200 (no user was made)", { kind: 'html', times: 1 }, 502, 'identity_bad_answer'],
   ])('%s', async (_name, fault, status, code) => {
     const event = stripeEvent('checkout.session.completed')
     bridge.identity.sandbox.faults.set(fault)

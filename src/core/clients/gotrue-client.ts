@@ -1,4 +1,6 @@
+import { withoutCredentials } from '../config/env.ts'
 import { UpstreamError } from '../domain/errors.ts'
+import { normaliseEmail } from '../domain/email.ts'
 import type { IdentityClient, IdentityCredential, IdentityTarget, IdentityUser, InviteResult } from '../domain/identity.ts'
 
 export interface GoTrueClientOptions {
@@ -9,10 +11,23 @@ export interface GoTrueClientOptions {
   now?: () => number
 }
 
-// GoTrue's exact message for "this address already has a user" (api/invite.go).
-const ALREADY_REGISTERED = 'Email address already registered by another user'
-// A failed identity-validate hook may be the hook function's own outage: retrying loses nothing.
-const HOOK_FAILED = 'Failed to handle signup webhook'
+/**
+ * The only 422s from POST /invite that are final, word for word. Anything else
+ * (a proxy's 422, a failed identity-validate hook, which may be the hook
+ * function's own outage) is retried: retrying loses nothing, a wrong "final"
+ * loses the buyer's invite for good.
+ */
+const ALREADY_REGISTERED = new Set([
+  // netlify/gotrue api/invite.go: confirmed, invited or signed-up-but-unconfirmed.
+  'Email address already registered by another user',
+  // supabase/auth (the maintained fork), error_code email_exists.
+  'A user with this email address has already been registered',
+])
+
+/** GoTrue's validateEmail (api/mail.go): the address itself is refused. */
+function refusesAddress(message: string): boolean {
+  return message === 'An email address is required' || message.startsWith('Unable to validate email address: ')
+}
 
 async function bearer(credential: IdentityCredential, now: number): Promise<string> {
   if (credential.kind === 'token') return credential.token
@@ -46,6 +61,28 @@ async function readMessage(response: Response): Promise<string> {
     // Not GoTrue's JSON (a proxy's HTML error page, say): fall through to the status.
   }
   return ''
+}
+
+/**
+ * "Invited" is recorded for good, so only GoTrue's own answer counts: the new
+ * user, with an id, at the address we asked for. A proxy's 200 page (a
+ * maintenance screen, a login wall) proves nothing was saved; failing makes
+ * the provider retry, and a retry after a real invite finds "already registered".
+ */
+function invitedUser(body: string, asked: string): InviteResult {
+  let user: { id?: unknown; email?: unknown } | null = null
+  try {
+    const parsed: unknown = JSON.parse(body)
+    if (parsed && typeof parsed === 'object') user = parsed
+  } catch {
+    // Not JSON: handled below as "no user".
+  }
+  const bad = (what: string) =>
+    new UpstreamError(502, 'identity_bad_answer', `Identity server answered POST /invite with 200 but ${what}; nothing was recorded, the delivery may be retried`)
+  if (!user) throw bad('no JSON user')
+  if (typeof user.id !== 'string' || !user.id) throw bad('a user without an id')
+  if (normaliseEmail(user.email) !== (normaliseEmail(asked) ?? asked)) throw bad('a user with another address')
+  return { outcome: 'invited', userId: user.id }
 }
 
 const PER_PAGE = 100
@@ -93,17 +130,13 @@ export function createGoTrueClient(options: GoTrueClientOptions): IdentityClient
   }
 
   return {
-    url,
+    url: withoutCredentials(url),
     async invite(email, data): Promise<InviteResult> {
       const response = await admin('POST', '/invite', data ? { email, data } : { email })
-      if (response.ok) {
-        const user = (await response.json().catch(() => ({}))) as { id?: unknown }
-        return { outcome: 'invited', userId: typeof user.id === 'string' ? user.id : '' }
-      }
+      if (response.ok) return invitedUser(await response.text().catch(() => ''), email)
       const message = await readMessage(response)
-      if (response.status === 422 && message === ALREADY_REGISTERED) return { outcome: 'already_registered' }
-      // Only GoTrue's own words make a 422 final; an empty one (a proxy's, say) is retried.
-      if (response.status === 422 && message && message !== HOOK_FAILED) return { outcome: 'rejected', reason: message }
+      if (response.status === 422 && ALREADY_REGISTERED.has(message)) return { outcome: 'already_registered' }
+      if (response.status === 422 && refusesAddress(message)) return { outcome: 'rejected', reason: message }
       throw adminFailure(response, message)
     },
 

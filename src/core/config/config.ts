@@ -1,4 +1,4 @@
-import { flag, httpUrl, optional, parseList, positiveInteger, type Env } from './env.ts'
+import { ConfigError, flag, httpUrl, optional, parseList, positiveInteger, type Env } from './env.ts'
 import { loadInvites, type InvitesConfig } from './invites-config.ts'
 
 
@@ -51,12 +51,12 @@ export function loadConfig(env: Env, senders: readonly SenderSettingsReader[]): 
       adminToken: optional(env, 'IDENTITY_ADMIN_TOKEN'),
       jwtSecret: optional(env, 'IDENTITY_JWT_SECRET'),
       // Identity plus a GitHub lookup must answer well inside GitHub's 10 s limit.
-      timeoutMs: positiveInteger(env, 'IDENTITY_TIMEOUT_MS', 5000),
+      timeoutMs: positiveInteger(env, 'IDENTITY_TIMEOUT_MS', IDENTITY_TIMEOUT_MS),
     },
     dryRun: flag(env, 'BRIDGE_DRY_RUN'),
     invites: loadInvites(env),
     maxBodyBytes: positiveInteger(env, 'BRIDGE_MAX_BODY_BYTES', 1024 * 1024),
-    leaseMs: positiveInteger(env, 'BRIDGE_LEASE_MS', 60_000),
+    leaseMs: leaseOutlastingIdentity(env),
     hashKey: optional(env, 'BRIDGE_HASH_KEY'),
   }
 }
@@ -64,4 +64,26 @@ export function loadConfig(env: Env, senders: readonly SenderSettingsReader[]): 
 /** `abcdef123456` → `abcd…(12 chars)`: shows which value is set without revealing it. */
 export function maskSecret(value: string): string {
   return `${value.slice(0, 4)}…(${value.length} chars)`
+}
+
+const IDENTITY_TIMEOUT_MS = 5000
+
+/**
+ * A person's claim is held for the lease while its holder is inside identity's
+ * POST /invite; a lease that runs out first lets a second attempt take the
+ * person over and invite again. Our timeout only bounds how long we wait:
+ * identity keeps working on a request whose caller was killed (a function at
+ * its time limit), and two instances' clocks differ. Twice the timeout gives
+ * that abandoned request as long again to land; the defaults (60 s against
+ * 5 s) are far inside it.
+ */
+function leaseOutlastingIdentity(env: Env): number {
+  const leaseMs = positiveInteger(env, 'BRIDGE_LEASE_MS', 60_000)
+  const timeoutMs = positiveInteger(env, 'IDENTITY_TIMEOUT_MS', IDENTITY_TIMEOUT_MS)
+  if (leaseMs < 2 * timeoutMs) {
+    throw new ConfigError(
+      `BRIDGE_LEASE_MS (${leaseMs} ms) must be at least twice IDENTITY_TIMEOUT_MS (${timeoutMs} ms), or a second attempt can take a person over while the first is still inviting them: raise BRIDGE_LEASE_MS or lower IDENTITY_TIMEOUT_MS`,
+    )
+  }
+  return leaseMs
 }

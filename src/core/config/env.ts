@@ -33,17 +33,45 @@ export function flag(env: Env, name: string): boolean {
   throw new ConfigError(`${name} must be 1 or 0 (true or false), got "${env[name]}"`)
 }
 
+/**
+ * An http(s) URL setting, without a trailing slash. A URL can carry a
+ * password or a token, and these messages reach callers (the function's 503)
+ * and terminals: they name the variable, never its value.
+ */
 export function httpUrl(env: Env, name: string, fallback?: string): string | undefined {
   const value = optional(env, name) ?? fallback
   if (value === undefined) return undefined
-  let parsed: URL
-  try {
-    parsed = new URL(value)
-  } catch {
-    throw new ConfigError(`${name} must be an http(s) URL, got "${value}"`)
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ConfigError(`${name} must be an http(s) URL, got "${value}"`)
+  const protocol = URL.parse(value)?.protocol
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    // Not even the scheme is shown: a token pasted here ("sk:abc…") parses as one.
+    throw new ConfigError(`${name} must be an http(s) URL like https://example.com; its value is not one (not shown here, as it may hold a secret)`)
   }
   return value.replace(/\/+$/, '')
+}
+
+/** A URL fit to print (banner, logs, answers): `https://admin:s3cret@host/x` → `https://host/x`. */
+export function withoutCredentials(url: string): string {
+  const parsed = URL.parse(url)
+  if (!parsed) return '(unreadable URL)'
+  if (!parsed.username && !parsed.password) return url
+  parsed.username = ''
+  parsed.password = ''
+  return parsed.href.replace(/\/+$/, '')
+}
+
+export type RunMode = 'development' | 'production'
+
+const NODE_ENV_ACCEPTED = 'unset, development, test or production'
+
+/**
+ * NODE_ENV decides whether local mode may invent secrets and a sandbox
+ * identity, so it fails closed: only an unset, `development` or `test` value
+ * allows them, `production` (any case, stray spaces) forbids them, and
+ * anything else (`prod`, `staging`) is a typo we refuse rather than guess at.
+ */
+export function runMode(env: Env): RunMode {
+  const value = env.NODE_ENV?.trim().toLowerCase()
+  if (!value || value === 'development' || value === 'test') return 'development'
+  if (value === 'production') return 'production'
+  throw new ConfigError(`NODE_ENV must be ${NODE_ENV_ACCEPTED} (any case), got "${env.NODE_ENV}"`)
 }

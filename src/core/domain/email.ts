@@ -1,16 +1,28 @@
 import { createHmac } from 'node:crypto'
+import { domainToASCII } from 'node:url'
 
 // Deliberately plain: the identity server is the final judge of deliverability.
 // This only keeps obvious garbage (no @, spaces, no dotted domain) out of the
 // store and away from identity.
 const EMAIL_SHAPE = /^[^\s@"<>()[\],;:]+@[^\s@"<>()[\],;:]+\.[^\s@"<>()[\],;:.]{2,}$/
 
-/** Trim and lower-case an address, or null when it is not an address. */
+/**
+ * One spelling per mailbox, or null when it is not an address: trimmed,
+ * lower-cased, Unicode in composed form (NFC), and the domain in its ASCII
+ * (punycode) form. `josé` typed on a Mac (NFD) and on Windows (NFC), or
+ * `bücher.example` and `xn--bcher-kva.example`, are one person: they must
+ * hash to one store key and reach identity as one address.
+ */
 export function normaliseEmail(input: unknown): string | null {
   if (typeof input !== 'string') return null
-  const email = input.trim().toLowerCase()
+  const lowered = input.trim().toLowerCase().normalize('NFC')
+  const at = lowered.lastIndexOf('@')
+  if (at < 1) return null
+  // UTS #46 mapping, as browsers and mail servers apply it; '' when the domain has no valid ASCII form.
+  const domain = domainToASCII(lowered.slice(at + 1))
+  if (!domain) return null
+  const email = `${lowered.slice(0, at)}@${domain}`
   if (email.length > 254 || !EMAIL_SHAPE.test(email)) return null
-  const domain = email.slice(email.lastIndexOf('@') + 1)
   if (domain.startsWith('.') || domain.includes('..')) return null
   return email
 }
