@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import inviteBridge from '../../netlify/functions/invite-bridge.ts'
-import { loadConfig } from '../../src/core/config/config.ts'
-import { ConfigError, runMode, withoutCredentials } from '../../src/core/config/env.ts'
+import { bridgeConfig as loadConfig } from '../helpers/senders.ts'
+import { runMode, withoutCredentials } from '../../src/core/config/env.ts'
+import { ConfigError } from '../../src/core/domain/errors.ts'
 
 /** A value shaped like something people paste by mistake: a token, with no URL around it. */
 const secretLooking = () => `sk_live_${randomBytes(12).toString('hex')}`

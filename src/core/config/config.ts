@@ -1,4 +1,5 @@
-import { ConfigError, flag, httpUrl, optional, parseList, positiveInteger, type Env } from './env.ts'
+import { ConfigError } from '../domain/errors.ts'
+import { flag, httpUrl, optional, parseList, positiveInteger, type Env } from './env.ts'
 import { loadInvites, type InvitesConfig } from './invites-config.ts'
 
 

@@ -23,6 +23,7 @@ type UpstreamCode =
   | 'identity_failed'
   | 'identity_timeout'
   | 'identity_unreachable'
+  | 'identity_bad_answer'
   | 'store_unavailable'
   | 'store_busy'
   | `${string}_auth_failed`

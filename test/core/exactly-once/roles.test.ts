@@ -4,7 +4,8 @@ import { personId } from '../../../src/core/domain/email.ts'
 import type { IdentityUser } from '../../../src/core/domain/identity.ts'
 import { tryClaim } from '../../../src/core/exactly-once/claims.ts'
 import { createMemoryStore } from '../../../src/core/exactly-once/memory-store.ts'
-import { changeRoles, type RoleAdmin, type RoleChangeDeps } from '../../../src/core/exactly-once/roles.ts'
+import type { RoleAdmin } from '../../../src/core/domain/identity.ts'
+import { changeRoles, type RoleChangeDeps } from '../../../src/core/exactly-once/roles.ts'
 
 // What these add to test/core/roles.test.ts (which runs against the GoTrue-contract server):
 // the lock and the history under an injected clock, and the admin calls counted.
