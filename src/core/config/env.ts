@@ -41,10 +41,14 @@ export function flag(env: Env, name: string): boolean {
 export function httpUrl(env: Env, name: string, fallback?: string): string | undefined {
   const value = optional(env, name) ?? fallback
   if (value === undefined) return undefined
-  const protocol = URL.parse(value)?.protocol
-  if (protocol !== 'http:' && protocol !== 'https:') {
+  const parsed = URL.parse(value)
+  if (parsed?.protocol !== 'http:' && parsed?.protocol !== 'https:') {
     // Not even the scheme is shown: a token pasted here ("sk:abc…") parses as one.
     throw new ConfigError(`${name} must be an http(s) URL like https://example.com; its value is not one (not shown here, as it may hold a secret)`)
+  }
+  // fetch refuses such URLs: every call would fail as "unreachable", which would send people looking in the wrong place.
+  if (parsed.username || parsed.password) {
+    throw new ConfigError(`${name} must not carry a user name or password (fetch refuses them): put credentials in their own variable`)
   }
   return value.replace(/\/+$/, '')
 }
