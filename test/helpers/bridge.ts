@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Hono } from 'hono'
 import { createApp, type AppDeps } from '../../src/app.ts'
-import { bridgeConfig } from './senders.ts'
+import { loadConfig } from '../../src/core/config/config.ts'
+import { SENDERS } from '../../src/handlers/registry.ts'
+import type { Sender } from '../../src/handlers/sender.ts'
 import type { Env } from '../../src/core/config/env.ts'
 import type { LogFields } from '../../src/core/domain/log.ts'
 import type { KeyValueStore } from '../../src/core/exactly-once/store.ts'
@@ -51,7 +53,9 @@ export interface TestBridge {
  * GoTrue-contract identity server on 127.0.0.1, and the real local store in a
  * temp folder. `env` overrides or removes (undefined) any setting.
  */
-export async function startTestBridge(options: { env?: Env; deps?: (identity: ServedIdentitySandbox) => Promise<Partial<AppDeps>> } = {}): Promise<TestBridge> {
+export async function startTestBridge(
+  options: { env?: Env; senders?: readonly Sender[]; deps?: (identity: ServedIdentitySandbox) => Promise<Partial<AppDeps>> } = {},
+): Promise<TestBridge> {
   const dir = await mkdtemp(join(tmpdir(), 'invite-bridge-test-'))
   const jwtSecret = randomBytes(32).toString('hex')
   const identity = await serveIdentitySandbox({ jwtSecret, siteUrl: 'http://localhost:8888' })
@@ -68,7 +72,8 @@ export async function startTestBridge(options: { env?: Env; deps?: (identity: Se
   const logs: LogFields[] = []
   let app: Hono
   try {
-    app = createApp({ config: bridgeConfig(env), store, log: (fields) => logs.push(fields), ...(await options.deps?.(identity)) })
+    const senders = options.senders ?? SENDERS
+    app = createApp({ config: loadConfig(env, senders), senders, store, log: (fields) => logs.push(fields), ...(await options.deps?.(identity)) })
   } catch (error) {
     await identity.close()
     await store.close?.()
