@@ -29,6 +29,12 @@ export interface Delivery {
   /** Set when the event cannot count whatever the rules say (an unpaid session, a ping): why. */
   skip?: string
   recipient: Recipient | null
+  /**
+   * Who the event is about as the sender identifies them for good (a Stripe
+   * customer id, a GitHub user id): what the ledger links to an identity
+   * account, so a later revoke finds the account whatever the email is then.
+   */
+  subject?: string
   /** User metadata the event itself gives (the buyer's name as `full_name`). */
   data?: Record<string, unknown>
   facts: MatchFacts
