@@ -1,5 +1,6 @@
 import { withoutCredentials } from '../config/env.ts'
 import { UpstreamError } from '../domain/errors.ts'
+import { signHs256 } from './hs256.ts'
 import { normaliseEmail } from '../domain/email.ts'
 import type { IdentityClient, IdentityCredential, IdentityTarget, IdentityUser, InviteResult } from '../domain/identity.ts'
 
@@ -32,15 +33,8 @@ function refusesAddress(message: string): boolean {
 async function bearer(credential: IdentityCredential, now: number): Promise<string> {
   if (credential.kind === 'token') return credential.token
   // Same shape as the token Netlify hands a function: HS256, sub "0", short-lived.
-  // Only self-hosted setups mint tokens: Netlify hands the function one, so its cold start skips jose.
-  const { SignJWT } = await import('jose')
   const seconds = Math.floor(now / 1000)
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject('0')
-    .setIssuedAt(seconds)
-    .setExpirationTime(seconds + 60)
-    .sign(new TextEncoder().encode(credential.secret))
+  return signHs256({ sub: '0', iat: seconds, exp: seconds + 60 }, credential.secret)
 }
 
 function retryAfterSeconds(response: Response): number | undefined {

@@ -15,41 +15,44 @@ export interface GitHubDirectoryOptions {
 }
 
 /**
- * Login → public profile email, through Octokit's REST request. A user who
- * keeps their email private is a value (`email: null`), not a failure; only
- * trouble that may pass (5xx, rate limits, timeouts) throws, so the delivery
- * is answered non-2xx and can be redelivered.
+ * Login → public profile email, with GitHub's REST `GET /users/{username}`. A
+ * user who keeps their email private is a value (`email: null`), not a
+ * failure; only trouble that may pass (5xx, rate limits, timeouts) throws, so
+ * the delivery is answered non-2xx and can be redelivered.
  */
 export function createGitHubDirectory(options: GitHubDirectoryOptions) {
   const { settings } = options
+  const doFetch = options.fetch ?? fetch
   return async function lookupGitHubUser(login: string): Promise<DirectoryEntry | null> {
-    const { request } = await import('@octokit/request')
+    let response: Response
     try {
-      const response = await request('GET /users/{username}', {
-        username: login,
-        baseUrl: settings.apiUrl,
+      response = await doFetch(`${settings.apiUrl}/users/${encodeURIComponent(login)}`, {
         headers: {
+          accept: 'application/vnd.github+json',
+          'x-github-api-version': '2022-11-28',
           'user-agent': 'invite-bridge',
           ...(settings.token ? { authorization: `token ${settings.token}` } : {}),
         },
-        request: { fetch: options.fetch ?? fetch, signal: AbortSignal.timeout(settings.timeoutMs) },
+        signal: AbortSignal.timeout(settings.timeoutMs),
       })
-      const user = response.data as { email?: string | null; name?: string | null }
-      return { email: user.email ?? null, name: user.name ?? null }
     } catch (error) {
-      const status = (error as { status?: number }).status
-      // Octokit reports a network failure as status 500 too; only a response means GitHub answered.
-      const answered = (error as { response?: unknown }).response !== undefined
-      if (status === 404) return null
-      const rateLimited = status === 429 || (status === 403 && /rate limit/i.test(String((error as Error).message)))
-      throw new UpstreamError(
-        status === 401 || rateLimited ? 503 : 502,
-        rateLimited ? 'github_rate_limited' : status === 401 ? 'github_auth_failed' : 'github_lookup_failed',
-        status === 401
-          ? 'GitHub rejected GITHUB_TOKEN while looking up a member'
-          : `Could not look up the GitHub user's email at ${settings.apiUrl} (${answered ? `it answered ${status}` : 'no answer'}); redeliver the event once GitHub answers`,
-        { cause: error },
-      )
+      throw lookupFailed(settings.apiUrl, 'no answer', error)
     }
+    if (response.status === 404) return null
+    if (response.ok) {
+      const user = (await response.json().catch(() => null)) as { email?: unknown; name?: unknown } | null
+      if (user === null || typeof user !== 'object') throw lookupFailed(settings.apiUrl, 'an answer that is not JSON')
+      return { email: typeof user.email === 'string' ? user.email : null, name: typeof user.name === 'string' ? user.name : null }
+    }
+    const message = await response.text().catch(() => '')
+    // GitHub answers an exhausted rate limit with 403 (primary) or 429 (secondary).
+    const rateLimited = response.status === 429 || (response.status === 403 && (response.headers.get('x-ratelimit-remaining') === '0' || /rate limit/i.test(message)))
+    if (rateLimited) throw new UpstreamError(503, 'github_rate_limited', 'GitHub is rate limiting user look-ups (set GITHUB_TOKEN for a higher limit); redeliver the event later')
+    if (response.status === 401) throw new UpstreamError(503, 'github_auth_failed', 'GitHub rejected GITHUB_TOKEN while looking up a member')
+    throw lookupFailed(settings.apiUrl, `it answered ${response.status}`)
   }
+}
+
+function lookupFailed(apiUrl: string, what: string, cause?: unknown): UpstreamError {
+  return new UpstreamError(502, 'github_lookup_failed', `Could not look up the GitHub user's email at ${apiUrl} (${what}); redeliver the event once GitHub answers`, { cause })
 }
