@@ -8,7 +8,8 @@ import { startNpmServer, type ChildServer } from '../helpers/child-server.ts'
 import { stripeEvent } from '../helpers/fixtures.ts'
 import { stripeRequest, stripeSecret } from '../helpers/signing.ts'
 
-describe('npm start, over real HTTP', () => {
+// One story told in order (a purchase, then a restart that must remember it): never shuffled.
+describe('npm start, over real HTTP', { shuffle: false }, () => {
   let identity: ServedIdentitySandbox
   let dataDir: string
   let server: ChildServer | undefined

@@ -11,7 +11,8 @@ import { startLocalServer, type LocalServer } from '../../src/local/start.ts'
  * nothing configured, `invite-bridge send`, the printed invite link, and the
  * invite accepted with Netlify's own client library against the sandbox.
  */
-describe('local mode with nothing configured', () => {
+// One story told in order (a purchase, then a restart that must remember it): never shuffled.
+describe('local mode with nothing configured', { shuffle: false }, () => {
   let dataDir: string
   let server: LocalServer
   const printed: string[] = []
