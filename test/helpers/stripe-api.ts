@@ -4,7 +4,8 @@ import { listen } from '../../src/local/listen.ts'
 export interface StripeDoubleData {
   /** Checkout Session id → its line items as `{ price, product }` ids. */
   lineItems?: Record<string, Array<{ price: string; product: string; quantity?: number }>>
-  customers?: Record<string, { email: string | null; name?: string | null }>
+  /** `{ deleted: true }` answers as Stripe does for a deleted customer: 200 with a stub. */
+  customers?: Record<string, { email: string | null; name?: string | null } | { deleted: true }>
 }
 
 /**
@@ -28,21 +29,26 @@ export async function serveStripeApi(secretKey: string, data: StripeDoubleData) 
     const id = c.req.param('id')
     const items = data.lineItems?.[id]
     if (!items) return missing(c, 'checkout.session', id)
+    // Stripe pages lists: `limit` (default 10, at most 100) items after `starting_after`.
+    const limit = Math.min(Number(c.req.query('limit') ?? 10), 100)
+    const after = c.req.query('starting_after')
+    const lines = items.map((line, index) => ({
+      id: `li_${index}${id.slice(-8)}`,
+      object: 'item',
+      amount_discount: 0,
+      amount_subtotal: 1500,
+      amount_tax: 0,
+      amount_total: 1500,
+      currency: 'usd',
+      description: 'Plan',
+      price: { id: line.price, object: 'price', active: true, currency: 'usd', product: line.product, type: 'one_time', unit_amount: 1500 },
+      quantity: line.quantity ?? 1,
+    }))
+    const start = after ? lines.findIndex((line) => line.id === after) + 1 : 0
     return c.json({
       object: 'list',
-      data: items.map((line, index) => ({
-        id: `li_${index}${id.slice(-8)}`,
-        object: 'item',
-        amount_discount: 0,
-        amount_subtotal: 1500,
-        amount_tax: 0,
-        amount_total: 1500,
-        currency: 'usd',
-        description: 'Plan',
-        price: { id: line.price, object: 'price', active: true, currency: 'usd', product: line.product, type: 'one_time', unit_amount: 1500 },
-        quantity: line.quantity ?? 1,
-      })),
-      has_more: false,
+      data: lines.slice(start, start + limit),
+      has_more: start + limit < lines.length,
       url: `/v1/checkout/sessions/${id}/line_items`,
     })
   })
@@ -50,6 +56,7 @@ export async function serveStripeApi(secretKey: string, data: StripeDoubleData) 
     const id = c.req.param('id')
     const customer = data.customers?.[id]
     if (!customer) return missing(c, 'customer', id)
+    if ('deleted' in customer) return c.json({ id, object: 'customer', deleted: true })
     return c.json({ id, object: 'customer', email: customer.email, name: customer.name ?? null, livemode: false, metadata: {} })
   })
 

@@ -1,3 +1,4 @@
+import type Stripe from 'stripe'
 import { UpstreamError } from '../../core/domain/errors.ts'
 import type { DirectoryEntry, PurchasedItem } from '../../core/domain/facts.ts'
 import { itemsFromLineItems } from './items.ts'
@@ -15,49 +16,81 @@ export interface StripeApi {
   customer(customerId: string): Promise<DirectoryEntry | null>
 }
 
+/**
+ * The API version the installed stripe package pins, so answers have the
+ * shapes its types (used below) describe; tsc fails here when the package moves on.
+ */
+const STRIPE_VERSION: typeof Stripe.API_VERSION = '2026-10-28.endive'
+/** The SDK's autoPagingToArray ceiling: no real checkout comes near it. */
+const MAX_LINE_ITEMS = 10_000
+
+/** Plain fetch against Stripe's REST API: the SDK would put ~800 KiB into the function bundle for two GETs. */
 export function createStripeApi(settings: StripeApiSettings, doFetch: typeof fetch = fetch): StripeApi {
-  let client: Promise<import('stripe').default> | undefined
-  const stripe = () =>
-    (client ??= import('stripe').then(({ default: Stripe }) => {
-      const url = new URL(settings.apiUrl)
-      return new Stripe(settings.secretKey, {
-        host: url.hostname,
-        port: url.port || (url.protocol === 'https:' ? 443 : 80),
-        protocol: url.protocol === 'https:' ? 'https' : 'http',
-        timeout: settings.timeoutMs,
-        maxNetworkRetries: 1,
-        telemetry: false,
-        httpClient: Stripe.createFetchHttpClient(doFetch),
+  const base = settings.apiUrl.replace(/\/+$/, '')
+
+  async function get(path: string, doing: string): Promise<Response> {
+    const attempt = () =>
+      doFetch(`${base}${path}`, {
+        headers: { authorization: `Bearer ${settings.secretKey}`, 'stripe-version': STRIPE_VERSION },
+        signal: AbortSignal.timeout(settings.timeoutMs),
       })
-    }))
+    try {
+      // One retry after a dropped connection or a 5xx, as the SDK's maxNetworkRetries: 1
+      // did; not after a timeout, so the wait stays bounded by the setting.
+      const first = await attempt().catch((error: unknown) => {
+        if (isTimeout(error)) throw error
+        return undefined
+      })
+      if (first && first.status < 500) return first
+      await first?.body?.cancel()
+      return await attempt()
+    } catch (error) {
+      throw asUpstream(undefined, doing, error)
+    }
+  }
+
+  async function json<T>(response: Response, doing: string): Promise<T> {
+    const body: unknown = await response.json().catch(() => undefined)
+    if (!response.ok || body === undefined) {
+      const message = (body as { error?: { message?: string } } | undefined)?.error?.message
+      throw asUpstream(response.status, doing, new Error(message ?? `HTTP ${response.status}`))
+    }
+    return body as T
+  }
 
   return {
     async checkoutLineItems(sessionId) {
-      try {
-        const lines = await (await stripe()).checkout.sessions.listLineItems(sessionId, { limit: 100 }).autoPagingToArray({ limit: 10_000 })
-        return itemsFromLineItems(lines)
-      } catch (error) {
-        throw asUpstream(error, 'reading the checkout line items')
-      }
+      const doing = 'reading the checkout line items'
+      const lines: Stripe.LineItem[] = []
+      let after: string | undefined
+      do {
+        const query = new URLSearchParams({ limit: '100', ...(after ? { starting_after: after } : {}) })
+        const path = `/v1/checkout/sessions/${encodeURIComponent(sessionId)}/line_items?${query}`
+        const page = await json<Stripe.ApiList<Stripe.LineItem>>(await get(path, doing), doing)
+        lines.push(...page.data)
+        after = page.has_more ? page.data.at(-1)?.id : undefined
+      } while (after && lines.length < MAX_LINE_ITEMS)
+      return itemsFromLineItems(lines.slice(0, MAX_LINE_ITEMS))
     },
     async customer(customerId) {
-      try {
-        const customer = await (await stripe()).customers.retrieve(customerId)
-        if ('deleted' in customer && customer.deleted) return null
-        return { email: customer.email ?? null, name: customer.name ?? null }
-      } catch (error) {
-        if ((error as { statusCode?: number }).statusCode === 404) return null
-        throw asUpstream(error, 'reading the customer')
-      }
+      const doing = 'reading the customer'
+      const response = await get(`/v1/customers/${encodeURIComponent(customerId)}`, doing)
+      if (response.status === 404) return null
+      const customer = await json<Stripe.Customer | Stripe.DeletedCustomer>(response, doing)
+      if (customer.deleted) return null
+      return { email: customer.email ?? null, name: customer.name ?? null }
     },
   }
 }
 
-function asUpstream(error: unknown, doing: string): UpstreamError {
-  const status = (error as { statusCode?: number }).statusCode
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
+}
+
+function asUpstream(status: number | undefined, doing: string, cause: unknown): UpstreamError {
   if (status === 401 || status === 403) {
-    return new UpstreamError(503, 'stripe_auth_failed', `Stripe rejected STRIPE_SECRET_KEY while ${doing} (it needs read access)`, { cause: error })
+    return new UpstreamError(503, 'stripe_auth_failed', `Stripe rejected STRIPE_SECRET_KEY while ${doing} (it needs read access)`, { cause })
   }
-  if (status === 429) return new UpstreamError(503, 'stripe_rate_limited', `Stripe is rate limiting us while ${doing}`, { cause: error })
-  return new UpstreamError(502, 'stripe_api_failed', `Stripe API failed while ${doing} (${status ?? 'no answer'})`, { cause: error })
+  if (status === 429) return new UpstreamError(503, 'stripe_rate_limited', `Stripe is rate limiting us while ${doing}`, { cause })
+  return new UpstreamError(502, 'stripe_api_failed', `Stripe API failed while ${doing} (${status ?? 'no answer'})`, { cause })
 }

@@ -1,6 +1,7 @@
 import { BadRequestError, SignatureError } from '../../core/domain/errors.ts'
 import type { SignedRequest } from '../sender.ts'
 import type { StripeEventLike } from './map.ts'
+import { verifyStripeSignature } from './signature.ts'
 
 export interface StripeVerifySettings {
   secrets: string[]
@@ -8,37 +9,29 @@ export interface StripeVerifySettings {
   toleranceSeconds: number
 }
 
-/** Verifies `Stripe-Signature` against each secret in turn (rotation), with Stripe's own verifier. */
+/** Verifies `Stripe-Signature` against each secret (rotation), then parses the signed body. */
 export async function verifyStripeEvent(request: SignedRequest, settings: StripeVerifySettings): Promise<StripeEventLike> {
   const header = request.headers.get('stripe-signature')
   if (!header) throw new BadRequestError('Missing Stripe-Signature header: is this request from Stripe?', 'missing_signature')
-  // Loaded on the first Stripe delivery only (the module loader caches it): the
-  // package costs ~40–100 ms to import, which other routes should not pay.
-  const { default: Stripe } = await import('stripe')
 
-  let lastError: unknown
-  for (const secret of settings.secrets) {
-    try {
-      const event = await Stripe.webhooks.constructEventAsync(
-        request.rawBody,
-        header,
-        secret,
-        settings.toleranceSeconds,
-        undefined,
-        request.now,
-      )
-      return event as unknown as StripeEventLike
-    } catch (error) {
-      // The signature matched but the body is not JSON: signed garbage, not a forgery.
-      if (error instanceof SyntaxError) throw new BadRequestError('Signed body is not valid JSON', 'invalid_json')
-      lastError = error
-    }
+  const verdict = verifyStripeSignature({
+    rawBody: request.rawBody,
+    header,
+    secrets: settings.secrets,
+    toleranceSeconds: settings.toleranceSeconds,
+    now: request.now,
+  })
+  if (!verdict.ok) {
+    throw new SignatureError(
+      verdict.reason === 'stale'
+        ? `Stripe signature timestamp is older than ${settings.toleranceSeconds} s: replayed or delayed delivery`
+        : 'Stripe signature does not match any configured STRIPE_WEBHOOK_SECRET (is the raw body forwarded unchanged?)',
+    )
   }
-  const stale = lastError instanceof Error && /tolerance/i.test(lastError.message)
-  throw new SignatureError(
-    stale
-      ? `Stripe signature timestamp is older than ${settings.toleranceSeconds} s: replayed or delayed delivery`
-      : 'Stripe signature does not match any configured STRIPE_WEBHOOK_SECRET (is the raw body forwarded unchanged?)',
-    { cause: lastError },
-  )
+  try {
+    return JSON.parse(request.rawBody) as StripeEventLike
+  } catch {
+    // The signature matched but the body is not JSON: signed garbage, not a forgery.
+    throw new BadRequestError('Signed body is not valid JSON', 'invalid_json')
+  }
 }
