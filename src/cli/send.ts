@@ -109,7 +109,7 @@ function fromFile(sender: Sender, event: string | undefined, file: string): Samp
   } catch (error) {
     throw new UsageError(`cannot read ${file} as JSON: ${(error as Error).message}`)
   }
-  if (sender.name === 'github' && !event) throw new UsageError('with --file, name the GitHub event (e.g. organization)')
+  if (sender.eventHeader && !event) throw new UsageError(`with --file, name the event that goes in ${sender.eventHeader}`)
   return { eventName: event ?? String(payload.type ?? ''), payload }
 }
 

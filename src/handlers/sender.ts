@@ -50,6 +50,8 @@ export interface SenderExplainer {
  */
 export interface Sender<Settings = any> extends SenderSettingsReader<Settings> {
   catalogue: SenderCatalogue
+  /** The header that names the event when the body alone does not (GitHub's X-GitHub-Event); `send --file` then needs the event named. */
+  eventHeader?: string
   /** Verifies against any of the secrets (throwing SignatureError or BadRequestError) and maps; the result is safe to act on. */
   receive(request: SignedRequest, config: SenderConfig<Settings>): Promise<Delivery>
   /** The sender's API reads for the pipeline; null when its settings allow none (no API key). */

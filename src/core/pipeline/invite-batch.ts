@@ -1,4 +1,4 @@
-import { BridgeError } from '../domain/errors.ts'
+import { BridgeError, type ErrorCode } from '../domain/errors.ts'
 import { normaliseEmail } from '../domain/email.ts'
 import type { HourlyCap } from '../exactly-once/hourly-cap.ts'
 import type { IdentityClient } from '../domain/identity.ts'
@@ -37,7 +37,7 @@ export interface InviteBatchOptions {
 
 const OUTCOMES: AddressOutcome[] = ['invited', 'already_registered', 'duplicate', 'rejected', 'in_progress', 'failed', 'dry_run']
 // Either of these fails every address alike: answer 503 for the request, as the webhooks do.
-const FATAL_CODES = new Set(['identity_auth_failed', 'identity_not_configured'])
+const FATAL_CODES: ReadonlySet<ErrorCode> = new Set(['identity_auth_failed', 'identity_not_configured'])
 
 class OverCapError extends Error {
   readonly retryAfterSeconds: number

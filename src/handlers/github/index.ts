@@ -20,6 +20,7 @@ export const githubSender: Sender<GitHubApiSettings> = {
   name: 'github',
   secretVariable: 'GITHUB_WEBHOOK_SECRET',
   catalogue: githubCatalogue,
+  eventHeader: 'X-GitHub-Event',
   readSettings: readGitHubSettings,
   async receive(request, config) {
     const { name, deliveryId, payload } = await verifyGitHubDelivery(request, config.secrets)
