@@ -14,8 +14,8 @@ export type UserChange = { put: StoredUser } | { remove: string } | { clear: tru
  * when it is opened and when the changes outgrow the snapshot.
  */
 export interface UserFile {
-  /** Appends synchronously: once this returns, the change survives the process being killed. */
-  append(change: UserChange, live: () => StoredUser[]): void
+  /** Appends synchronously: once this returns, the change survives the process being killed. `live` already includes it. */
+  append(change: UserChange, live: ReadonlyMap<string, StoredUser>): void
 }
 
 /** Changes kept before a rewrite is worth it; beyond this, a rewrite once the changes outnumber the users. */
@@ -35,15 +35,14 @@ export function openUserFile(file: string): { users: StoredUser[]; file: UserFil
       append(change, live) {
         if (!exists) {
           // The first line must be a snapshot; the change is already in it.
-          rewrite(file, live())
+          rewrite(file, [...live.values()])
           exists = true
           return
         }
         appendFileSync(file, `${JSON.stringify(change)}\n`)
         changes++
-        const current = live()
-        if (changes > MIN_CHANGES_BEFORE_REWRITE && changes > current.length) {
-          rewrite(file, current)
+        if (changes > MIN_CHANGES_BEFORE_REWRITE && changes > live.size) {
+          rewrite(file, [...live.values()])
           changes = 0
         }
       },

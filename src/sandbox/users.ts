@@ -82,14 +82,13 @@ export function createUserRepository(dataFile?: string): UserRepository {
     const record = id === undefined ? undefined : records.get(id)
     return record && holds(record) ? record : undefined
   }
-  const all = () => [...records.values()]
   for (const record of opened.users) {
     records.set(record.user.id, record)
     refile(record)
   }
 
   return {
-    all,
+    all: () => [...records.values()],
     byId: (id) => records.get(id),
     byEmail(email) {
       const lower = email.toLowerCase()
@@ -100,20 +99,20 @@ export function createUserRepository(dataFile?: string): UserRepository {
     save(record) {
       records.set(record.user.id, record)
       refile(record)
-      file?.append({ put: record }, all)
+      file?.append({ put: record }, records)
     },
     remove(id) {
       if (!records.delete(id)) return false
       for (const key of filedUnder.get(id) ?? []) if (index.get(key) === id) index.delete(key)
       filedUnder.delete(id)
-      file?.append({ remove: id }, all)
+      file?.append({ remove: id }, records)
       return true
     },
     clear() {
       records.clear()
       index.clear()
       filedUnder.clear()
-      file?.append({ clear: true }, all)
+      file?.append({ clear: true }, records)
     },
     close() {
       lock?.release()

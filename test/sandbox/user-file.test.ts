@@ -14,6 +14,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
 const invited = (email: string) => newInvitedUser(email, null, '2026-05-01T12:00:00.1Z', `token-${email}`)
+const byId = (records: StoredUser[]) => new Map(records.map((record) => [record.user.id, record]))
 const lineCount = () => readFileSync(file, 'utf8').split('\n').filter(Boolean).length
 
 describe('openUserFile', () => {
@@ -22,7 +23,7 @@ describe('openUserFile', () => {
     const live: StoredUser[] = []
     for (const email of ['ann@example.com', 'bob@example.com', 'cy@example.com']) {
       live.push(invited(email))
-      users.append({ put: live.at(-1)! }, () => live)
+      users.append({ put: live.at(-1)! }, byId(live))
     }
     const lines = readFileSync(file, 'utf8').split('\n')
     // The first write makes the snapshot; each later one is a line of its own.
@@ -46,7 +47,7 @@ describe('openUserFile', () => {
 
     const opened = openUserFile(file)
     expect(opened.users.map((r) => r.user.email)).toEqual(['ann@example.com', 'bob@example.com'])
-    opened.file.append({ put: cy }, () => [...opened.users, cy])
+    opened.file.append({ put: cy }, byId([...opened.users, cy]))
     expect(openUserFile(file).users.map((r) => r.user.email)).toEqual(['ann@example.com', 'bob@example.com', 'cy@example.com'])
   })
 
@@ -58,10 +59,11 @@ describe('openUserFile', () => {
   it('rewrites itself once the changes outnumber the users, so it stays proportional to them', () => {
     const { file: users } = openUserFile(file)
     const live = Array.from({ length: 10 }, (_, i) => invited(`user-${i}@example.com`))
+    const liveById = byId(live)
     for (let round = 0; round < 250; round++) {
       for (const record of live) {
         record.user.updated_at = `round ${round}`
-        users.append({ put: record }, () => live)
+        users.append({ put: record }, liveById)
       }
     }
     expect(lineCount()).toBeLessThan(1100)
