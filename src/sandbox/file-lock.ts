@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { dirname, resolve } from 'node:path'
 
 export interface FileLock {
   /** Removes the lock file if it is still ours; safe to call twice. */
@@ -15,7 +15,8 @@ const heldHere = new Set<string>()
  * holds it. The lock file holds the owner's pid; a lock whose owner is no
  * longer running (a server killed with kill -9) is taken over.
  */
-export function acquireFileLock(lockPath: string, inUse: (ownerPid: number) => string): FileLock {
+export function acquireFileLock(path: string, inUse: (ownerPid: number) => string): FileLock {
+  const lockPath = resolve(path)
   mkdirSync(dirname(lockPath), { recursive: true })
   for (let attempt = 0; attempt < 5; attempt++) {
     if (tryCreate(lockPath)) return held(lockPath)
