@@ -5,8 +5,8 @@ import { loadConfig, maskSecret, type BridgeConfig } from '../core/config/config
 import { runMode, withoutCredentials, type Env } from '../core/config/env.ts'
 import { maskEmail } from '../core/domain/email.ts'
 import { jsonLineLogger } from '../core/domain/log.ts'
-import { createIdentitySandbox } from '../sandbox/identity-sandbox.ts'
 import { cataloguesOf, SENDERS } from '../handlers/registry.ts'
+import { createIdentitySandbox, type IdentitySandbox } from '../sandbox/identity-sandbox.ts'
 import { loadRulesOrDefaults } from '../rules/file.ts'
 import type { RulesFile } from '../rules/schema.ts'
 import { openSqliteStore } from '../stores/sqlite-store.ts'
@@ -70,13 +70,21 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   // Loopback and wildcard binds are all reachable as localhost, the name people type.
   const url = `http://${['127.0.0.1', '0.0.0.0', '::'].includes(hostname) ? 'localhost' : hostname}:${listening.port}`
 
+  let sandbox: IdentitySandbox | undefined
   if (useSandbox && dev) {
-    const sandbox = createIdentitySandbox({
-      jwtSecret: dev.identityJwtSecret,
-      siteUrl: env.SANDBOX_SITE_URL?.trim() || url,
-      dataFile: join(dataDir, 'identity-users.json'),
-      onInvite: (invite) => print(`[identity sandbox] invite sent to ${maskEmail(invite.email)}: ${invite.link}`),
-    })
+    try {
+      sandbox = createIdentitySandbox({
+        jwtSecret: dev.identityJwtSecret,
+        siteUrl: env.SANDBOX_SITE_URL?.trim() || url,
+        dataFile: join(dataDir, 'identity-users.json'),
+        onInvite: (invite) => print(`[identity sandbox] invite sent to ${maskEmail(invite.email)}: ${invite.link}`),
+      })
+    } catch (error) {
+      // Another server owns the sandbox's users: refuse whole, without a listener or the store left open.
+      await listening.close()
+      await store.close?.()
+      throw error
+    }
     root.route('/.netlify/identity', sandbox.app)
     // The bridge reaches the sandbox over loopback HTTP, exactly as it would reach Netlify.
     config.identity = { ...config.identity, url: `http://127.0.0.1:${listening.port}/.netlify/identity`, jwtSecret: dev.identityJwtSecret, adminToken: undefined }
@@ -93,6 +101,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     close: async () => {
       await listening.close()
       await store.close?.()
+      sandbox?.close()
     },
   }
 }

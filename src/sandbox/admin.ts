@@ -90,13 +90,12 @@ export function registerAdminRoutes(app: Hono, deps: AdminDeps): void {
     if (isObject(params.app_metadata)) user.app_metadata = mergeMetadata(user.app_metadata, params.app_metadata)
     if (isObject(params.user_metadata)) user.user_metadata = mergeMetadata(user.user_metadata, params.user_metadata)
     user.updated_at = at
-    users.persist()
+    users.save(record)
     return c.json(user)
   })
 
   app.delete('/admin/users/:id', (c) => {
     users.remove(loadUser(users, c.req.param('id')).user.id)
-    users.persist()
     return c.json({})
   })
 }

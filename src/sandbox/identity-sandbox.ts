@@ -14,7 +14,7 @@ export interface IdentitySandboxOptions {
   jwtSecret: string
   /** Invite links are `${siteUrl}/#invite_token=${token}`. */
   siteUrl: string
-  /** When set, users persist here as JSON, loaded on creation. */
+  /** When set, users persist here (JSON lines), loaded on creation; one sandbox at a time may have it open. */
   dataFile?: string
   /** "Sends the mail". Throwing makes the invite fail with 500 and saves nothing, like a failed SMTP send. */
   onInvite?: (invite: { email: string; link: string; token: string }) => void
@@ -42,6 +42,8 @@ export interface IdentitySandbox {
   adminToken(ttlSeconds?: number): Promise<string>
   /** Clears users, invites and faults. */
   reset(): void
+  /** Releases the data file, so another sandbox may open it. */
+  close(): void
 }
 
 /** checkmail.ValidateFormat, the check GoTrue runs when SMTP is configured. */
@@ -102,8 +104,7 @@ export function createIdentitySandbox(options: IdentitySandboxOptions): Identity
       // GoTrue sends the mail inside the transaction: a failed send saves nothing.
       throw new GoTrueError(500, 'Error inviting user')
     }
-    users.add(record)
-    users.persist()
+    users.save(record)
     invites.push({ email, token, link, at: now() })
 
     // The write is done and the mail is out; only the answer is lost.
@@ -123,11 +124,11 @@ export function createIdentitySandbox(options: IdentitySandboxOptions): Identity
     adminToken: (ttlSeconds) => tokens.adminToken(ttlSeconds),
     reset() {
       users.clear()
-      users.persist()
       invites.length = 0
       inviteRequests.length = 0
       faults.clear()
     },
+    close: () => users.close(),
   }
 }
 

@@ -22,6 +22,9 @@ export async function serveIdentitySandbox(options: IdentitySandboxOptions & { p
     sandbox,
     url: `http://127.0.0.1:${listening.port}/.netlify/identity`,
     // Idempotent: tests may close in a test body and again in afterEach.
-    close: listening.close,
+    close: async () => {
+      await listening.close()
+      sandbox.close()
+    },
   }
 }

@@ -23,7 +23,7 @@ export function registerSessionRoutes(app: Hono, deps: SessionDeps): void {
     const refreshToken = secureToken()
     record.refreshTokens.push(refreshToken)
     record.user.last_sign_in_at = goTime(now())
-    users.persist()
+    users.save(record)
     const { id, email, app_metadata, user_metadata } = record.user
     const accessToken = await tokens.accessToken({ sub: id, email, app_metadata, user_metadata })
     return { access_token: accessToken, token_type: 'bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS, refresh_token: refreshToken }

@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { dirname } from 'node:path'
 import { randomUUID } from 'node:crypto'
+import { dirname } from 'node:path'
+import { acquireFileLock } from './file-lock.ts'
+import { openUserFile, type UserFile } from './user-file.ts'
 
 /** A user as GoTrue serialises it; unset timestamps are absent, as Go's omitempty leaves them. */
 export interface SandboxUser {
@@ -35,62 +36,96 @@ export interface UserRepository {
   byEmail(email: string): StoredUser | undefined
   byConfirmationToken(token: string): StoredUser | undefined
   byRefreshToken(token: string): StoredUser | undefined
-  add(record: StoredUser): void
+  /** Adds the record, or takes in what was changed on it in place; on disk (if there is a data file) when this returns. */
+  save(record: StoredUser): void
   remove(id: string): boolean
   clear(): void
-  /** Writes the current state to the data file, if there is one; call after every change. */
-  persist(): void
+  /** Lets another sandbox open the data file. */
+  close(): void
 }
 
+/**
+ * Users in memory, indexed so each request costs the same with ten users or
+ * ten thousand, and written to `dataFile` change by change. One process owns
+ * the file at a time: a second sandbox on it is refused, since each would
+ * answer from its own memory and their writes would interleave.
+ */
 export function createUserRepository(dataFile?: string): UserRepository {
-  const records: StoredUser[] = dataFile ? load(dataFile) : []
-  const find = (test: (record: StoredUser) => boolean) => records.find(test)
+  const lock = dataFile ? acquireFileLock(`${dataFile}.lock`, (pid) => inUseMessage(dataFile, pid)) : undefined
+  let opened: { users: StoredUser[]; file?: UserFile }
+  try {
+    opened = dataFile ? openUserFile(dataFile) : { users: [], file: undefined }
+  } catch (error) {
+    lock?.release()
+    throw error
+  }
+  const { file } = opened
+  const records = new Map<string, StoredUser>()
+  // Email, confirmation and refresh tokens → user id. A record's fields may
+  // change in place before save() refiles it, so every hit is checked.
+  const index = new Map<string, string>()
+  const filedUnder = new Map<string, string[]>()
+
+  function refile(record: StoredUser): void {
+    const id = record.user.id
+    for (const key of filedUnder.get(id) ?? []) if (index.get(key) === id) index.delete(key)
+    const keys = [
+      `email:${record.user.email.toLowerCase()}`,
+      ...(record.confirmationToken ? [`confirm:${record.confirmationToken}`] : []),
+      ...record.refreshTokens.map((token) => `refresh:${token}`),
+    ]
+    for (const key of keys) index.set(key, id)
+    filedUnder.set(id, keys)
+  }
+  function lookup(key: string, holds: (record: StoredUser) => boolean): StoredUser | undefined {
+    const id = index.get(key)
+    const record = id === undefined ? undefined : records.get(id)
+    return record && holds(record) ? record : undefined
+  }
+  for (const record of opened.users) {
+    records.set(record.user.id, record)
+    refile(record)
+  }
 
   return {
-    all: () => [...records],
-    byId: (id) => find((r) => r.user.id === id),
-    byEmail: (email) => find((r) => r.user.email.toLowerCase() === email.toLowerCase()),
-    byConfirmationToken: (token) => find((r) => r.confirmationToken === token),
-    byRefreshToken: (token) => find((r) => r.refreshTokens.includes(token)),
-    add(record) {
-      records.push(record)
+    all: () => [...records.values()],
+    byId: (id) => records.get(id),
+    byEmail(email) {
+      const lower = email.toLowerCase()
+      return lookup(`email:${lower}`, (r) => r.user.email.toLowerCase() === lower)
+    },
+    byConfirmationToken: (token) => lookup(`confirm:${token}`, (r) => r.confirmationToken === token),
+    byRefreshToken: (token) => lookup(`refresh:${token}`, (r) => r.refreshTokens.includes(token)),
+    save(record) {
+      records.set(record.user.id, record)
+      refile(record)
+      file?.append({ put: record }, records)
     },
     remove(id) {
-      const index = records.findIndex((r) => r.user.id === id)
-      if (index < 0) return false
-      records.splice(index, 1)
+      if (!records.delete(id)) return false
+      for (const key of filedUnder.get(id) ?? []) if (index.get(key) === id) index.delete(key)
+      filedUnder.delete(id)
+      file?.append({ remove: id }, records)
       return true
     },
     clear() {
-      records.length = 0
+      records.clear()
+      index.clear()
+      filedUnder.clear()
+      file?.append({ clear: true }, records)
     },
-    persist() {
-      if (dataFile) save(dataFile, records)
+    close() {
+      lock?.release()
     },
   }
 }
 
-function load(file: string): StoredUser[] {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
-    throw err
-  }
-  const parsed = JSON.parse(text) as { users?: unknown }
-  if (!Array.isArray(parsed.users)) {
-    throw new Error(`Identity sandbox data file ${file} has no "users" array: delete it or point dataFile elsewhere`)
-  }
-  return parsed.users as StoredUser[]
-}
-
-/** Synchronous and atomic (temp file, then rename): a crash leaves the old file or the new one, never half. */
-function save(file: string, records: StoredUser[]): void {
-  mkdirSync(dirname(file), { recursive: true })
-  const temp = `${file}.${process.pid}.${randomUUID()}.tmp`
-  writeFileSync(temp, JSON.stringify({ users: records }, null, 2))
-  renameSync(temp, file)
+function inUseMessage(dataFile: string, pid: number): string {
+  return (
+    `The identity sandbox folder ${dirname(dataFile)} is in use by another server (pid ${pid}): ` +
+    `stop that one, or give this one its own folder (BRIDGE_DATA_DIR). ` +
+    `If no such process runs, delete ${dataFile}.lock.`
+  )
 }
 
 /** A new invited user as POST /invite creates it: no role, provider email, not confirmed. */

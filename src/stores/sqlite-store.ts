@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 import { BridgeError, UpstreamError } from '../core/domain/errors.ts'
 import type { KeyValueStore, StoredRecord } from '../core/exactly-once/store.ts'
@@ -9,12 +10,27 @@ import type { KeyValueStore, StoredRecord } from '../core/exactly-once/store.ts'
 export interface SqliteStoreOptions {
   dir: string
   fileName?: string
+  /** How long an operation keeps retrying while another process holds the write lock, before 503 store_busy (default 2500). */
+  busyRetryMs?: number
 }
 
 interface Row {
   value: string
   etag: string
 }
+
+/**
+ * SQLite's busy handler sleeps inside the call, on the event loop: with a
+ * long busy_timeout one process holding the write lock froze every request
+ * of this one. So the handler waits only a moment, and longer waits are
+ * retried below with timers, leaving the loop free.
+ */
+const BUSY_TIMEOUT_MS = 2
+/** Opening happens once, before serving: waiting synchronously there blocks nothing yet. */
+const OPEN_BUSY_TIMEOUT_MS = 5000
+const DEFAULT_BUSY_RETRY_MS = 2500
+const SQLITE_BUSY = 5
+const SQLITE_LOCKED = 6
 
 /**
  * The local KeyValueStore, for running off Netlify: one SQLite file that
@@ -26,32 +42,46 @@ interface Row {
 export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
   mkdirSync(options.dir, { recursive: true })
   const path = join(options.dir, options.fileName ?? 'invite-bridge.sqlite')
+  const busyRetryMs = options.busyRetryMs ?? DEFAULT_BUSY_RETRY_MS
   const db = new DatabaseSync(path)
-  // busy_timeout comes first: switching to WAL and creating the table take
-  // locks too, and another process may be opening the same file right now.
-  db.exec('PRAGMA busy_timeout = 5000')
-  db.exec('PRAGMA journal_mode = WAL')
-  // FULL: fsync the WAL at every commit, so an acknowledged claim survives
-  // a crash of the machine, not only of the process.
-  db.exec('PRAGMA synchronous = FULL')
-  db.exec('CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, value TEXT NOT NULL, etag TEXT NOT NULL)')
+  try {
+    // busy_timeout comes first: switching to WAL and creating the table take
+    // locks too, and another process may be opening the same file right now.
+    db.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`)
+    db.exec('PRAGMA journal_mode = WAL')
+    // FULL fsyncs the WAL at every commit, so an acknowledged claim survives
+    // a power loss, not only a crash of the process. NORMAL in WAL mode
+    // fsyncs only at checkpoints: still safe against kill -9 (the WAL sits in
+    // the OS cache), but a power cut may drop the last commits, and with
+    // them the claim of an invite already sent, which would then go out
+    // twice. On a VM disk FULL did 500-1500 commits/s against NORMAL's
+    // 13-25k: a few ms per invite, small beside the identity round trip.
+    db.exec('PRAGMA synchronous = FULL')
+    db.exec('CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, value TEXT NOT NULL, etag TEXT NOT NULL)')
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`)
+  } catch (error) {
+    db.close()
+    const hint = isBusy(error) ? `: another process held its lock for over ${OPEN_BUSY_TIMEOUT_MS / 1000} s` : ''
+    throw new Error(`Could not open the SQLite store ${path}${hint}`, { cause: error })
+  }
 
   const select = db.prepare('SELECT value, etag FROM records WHERE key = ?')
   const insert = db.prepare('INSERT INTO records (key, value, etag) VALUES (?, ?, ?) ON CONFLICT(key) DO NOTHING')
   const update = db.prepare('UPDATE records SET value = ?, etag = ? WHERE key = ? AND etag = ?')
   let open = true
+  const attempt = <R>(operation: string, key: string, run: () => R) => retryWhileBusy({ operation, key, run, budgetMs: busyRetryMs })
 
   return {
     async get<T>(key: string): Promise<StoredRecord<T> | null> {
-      return mapErrors('read', key, () => {
+      return attempt('read', key, () => {
         const row = select.get(key) as Row | undefined
         return row ? { value: JSON.parse(row.value) as T, etag: row.etag } : null
       })
     },
     async create<T>(key: string, value: T) {
-      // Serialised outside mapErrors: a value that is not JSON is a bug, not an outage.
+      // Serialised outside the retry: a value that is not JSON is a bug, not an outage.
       const json = JSON.stringify(value)
-      return mapErrors('create', key, () => {
+      return attempt('create', key, () => {
         const etag = randomUUID()
         const { changes } = insert.run(key, json, etag)
         return changes === 1 ? { created: true as const, etag } : { created: false as const }
@@ -59,7 +89,7 @@ export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
     },
     async replace<T>(key: string, value: T, etag: string) {
       const json = JSON.stringify(value)
-      return mapErrors('replace', key, () => {
+      return attempt('replace', key, () => {
         const next = randomUUID()
         const { changes } = update.run(json, next, key, etag)
         return changes === 1 ? { replaced: true as const, etag: next } : { replaced: false as const }
@@ -72,12 +102,39 @@ export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
   }
 }
 
-/** A store that cannot answer (locked past busy_timeout, disk full, closed) means "try again later". */
-function mapErrors<R>(operation: string, key: string, run: () => R): R {
-  try {
-    return run()
-  } catch (error) {
-    if (error instanceof BridgeError) throw error
-    throw new UpstreamError(503, 'store_unavailable', `SQLite store could not ${operation} "${key}"`, { cause: error })
+/**
+ * Runs one statement; while the file is locked by another writer, tries
+ * again after a growing, jittered pause (jitter so waiting processes do not
+ * retry in lockstep), until `budgetMs` is spent. Any failure means "try
+ * again later": 503 store_busy for a lock held too long, store_unavailable
+ * for the rest (disk full, closed).
+ */
+async function retryWhileBusy<R>(attempt: { operation: string; key: string; run: () => R; budgetMs: number }): Promise<R> {
+  const { operation, key, run, budgetMs } = attempt
+  const deadline = Date.now() + budgetMs
+  for (let round = 0; ; round++) {
+    try {
+      return run()
+    } catch (error) {
+      if (error instanceof BridgeError) throw error
+      if (!isBusy(error)) {
+        throw new UpstreamError(503, 'store_unavailable', `SQLite store could not ${operation} "${key}"`, { cause: error })
+      }
+      const left = deadline - Date.now()
+      if (left <= 0) {
+        throw new UpstreamError(503, 'store_busy', `SQLite store could not ${operation} "${key}": another process held the lock for over ${budgetMs} ms`, {
+          retryAfter: 1,
+          cause: error,
+        })
+      }
+      const pause = Math.min(100, 2 ** round) * (0.5 + Math.random())
+      await sleep(Math.min(pause, left))
+    }
   }
+}
+
+/** SQLITE_BUSY and SQLITE_LOCKED, including their extended codes (the low byte is the primary code). */
+function isBusy(error: unknown): boolean {
+  const code = (error as { errcode?: unknown } | null)?.errcode
+  return typeof code === 'number' && ((code & 0xff) === SQLITE_BUSY || (code & 0xff) === SQLITE_LOCKED)
 }

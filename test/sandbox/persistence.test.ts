@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createIdentitySandbox } from '../../src/sandbox/identity-sandbox.ts'
 import { serveIdentitySandbox } from '../../src/sandbox/serve.ts'
 import { startSandbox, type Harness } from './harness.ts'
 
@@ -51,7 +52,10 @@ describe('dataFile', () => {
     await h.signUp('ann@example.com', 'plain-text-password-41')
     const text = readFileSync(dataFile, 'utf8')
     expect(text).not.toContain('plain-text-password-41')
-    expect(text).toMatch(/"passwordHash": "scrypt\$/)
+    expect(text).toMatch(/"passwordHash":\s*"scrypt\$/)
+    // The lock is the running sandbox's; it goes when the sandbox closes.
+    expect(readdirSync(dir).sort()).toEqual(['users.json', 'users.json.lock'])
+    await h.close()
     expect(readdirSync(dir)).toEqual(['users.json'])
   })
 
@@ -84,5 +88,64 @@ describe('dataFile', () => {
     } finally {
       await served.close()
     }
+  })
+
+  it('reads the file earlier versions wrote: one pretty-printed { users } object', async () => {
+    const token = randomBytes(16).toString('base64url')
+    const earlier = {
+      users: [
+        {
+          user: {
+            id: '9a4c2e0b-3f5d-4b8e-9c1a-2d7e6f5a4b3c',
+            aud: '',
+            role: '',
+            email: 'Ann@Example.com',
+            invited_at: '2026-04-30T09:15:02.5Z',
+            app_metadata: { provider: 'email' },
+            user_metadata: { full_name: 'Ann' },
+            created_at: '2026-04-30T09:15:02.5Z',
+            updated_at: '2026-04-30T09:15:02.5Z',
+          },
+          confirmationToken: token,
+          refreshTokens: [],
+        },
+      ],
+    }
+    writeFileSync(dataFile, JSON.stringify(earlier, null, 2))
+
+    const h = await start()
+    expect(h.sandbox.users()).toEqual([earlier.users[0]!.user])
+    expect((await h.invite('ann@example.com')).status).toBe(422)
+    expect((await h.invite('bob@example.com')).status).toBe(200)
+    expect((await h.call('POST', '/verify', { token: null, json: { type: 'signup', token, password: 'pw-ann' } })).status).toBe(200)
+    await h.close()
+
+    const again = await start()
+    expect(again.sandbox.users().map((u) => [u.email, Boolean(u.confirmed_at)])).toEqual([
+      ['Ann@Example.com', true],
+      ['bob@example.com', false],
+    ])
+  })
+
+  it('a second sandbox on the same file is refused while the first runs, and opens once it closed', async () => {
+    const first = await start()
+    await first.invite('ann@example.com')
+    const open = () => createIdentitySandbox({ jwtSecret: first.jwtSecret, siteUrl: 'https://site.example', dataFile })
+    expect(open).toThrow(`The identity sandbox folder ${dir} is in use by another server (pid ${process.pid})`)
+    await first.close()
+
+    const second = open()
+    expect(second.users().map((u) => u.email)).toEqual(['ann@example.com'])
+    second.close()
+  })
+
+  it('reset is persisted: a new sandbox on the file starts empty', async () => {
+    const first = await start()
+    await first.invite('ann@example.com')
+    first.sandbox.reset()
+    await first.invite('bob@example.com')
+    await first.close()
+
+    expect((await start()).sandbox.users().map((u) => u.email)).toEqual(['bob@example.com'])
   })
 })
