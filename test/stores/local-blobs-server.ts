@@ -22,8 +22,9 @@ export interface LocalBlobsServer {
  * `BlobsServer.start()` listens on every interface and has no host option, so
  * its request handler is mounted on our own loopback listener instead; the
  * handler builds signed URLs from `address`, which start() would have set.
+ * `onRequest` sees every request first (the bench counts store round trips).
  */
-export async function startLocalBlobsServer(): Promise<LocalBlobsServer> {
+export async function startLocalBlobsServer(hooks: { onRequest?: (request: Request) => void } = {}): Promise<LocalBlobsServer> {
   const directory = await mkdtemp(join(tmpdir(), 'invite-bridge-blobs-'))
   const token = randomBytes(32).toString('hex')
   const blobs = new BlobsServer({ directory, token })
@@ -32,6 +33,7 @@ export async function startLocalBlobsServer(): Promise<LocalBlobsServer> {
     hostname: '127.0.0.1',
     port: 0,
     async fetch(request) {
+      hooks.onRequest?.(request)
       const response = await handle(request)
       // Its ETags hash the file's mtime at millisecond precision: two writes
       // in one millisecond would share an ETag. Holding each write's answer
