@@ -30,11 +30,6 @@ process.stdout.write('\\nBENCH ' + JSON.stringify({ importMs: imported - started
 process.exit(0)
 `
 
-function describeRange(values: number[]): string {
-  const { min, max } = summarise(values)
-  return min === max ? String(min) : `${min}–${max}`
-}
-
 interface Delivered {
   processMs: number
   importMs: number
@@ -123,4 +118,9 @@ export async function measureColdDelivery(bundles: { bridge: Bundle; stripeSampl
     await identity.close()
     await blobs.stop()
   }
+}
+
+function describeRange(values: number[]): string {
+  const { min, max } = summarise(values)
+  return min === max ? String(min) : `${min}–${max}`
 }

@@ -8,7 +8,10 @@ export interface Summary {
 export function summarise(values: number[]): Summary {
   if (values.length === 0) throw new Error('no samples to summarise')
   const sorted = [...values].sort((a, b) => a - b)
-  return { median: percentile(sorted, 50), min: sorted[0]!, max: sorted[sorted.length - 1]!, samples: sorted.length }
+  const middle = sorted.length / 2
+  // An even count has two middles: their mean, so two samples do not report the smaller as the median.
+  const median = Number.isInteger(middle) ? (sorted[middle - 1]! + sorted[middle]!) / 2 : sorted[Math.floor(middle)]!
+  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, samples: sorted.length }
 }
 
 /** Nearest-rank percentile of an ascending list. */
