@@ -9,6 +9,8 @@ export interface Bundle {
   file: string
   rawBytes: number
   gzipBytes: number
+  /** Bytes in the bundle by npm package ("(project)" for our own sources), largest first. */
+  byPackage: Array<{ name: string; bytes: number }>
 }
 
 /** The function as Netlify deploys it. */
@@ -33,7 +35,7 @@ const NETLIFY_ESM_BANNER = `
 /** Bundles `entry` into `outDir/<name>.mjs` the way Netlify would, and weighs it. */
 export async function bundleLikeNetlify(entry: string, outDir: string, name: string): Promise<Bundle> {
   const file = join(outDir, `${name}.mjs`)
-  await build({
+  const { metafile } = await build({
     entryPoints: [entry],
     outfile: file,
     bundle: true,
@@ -45,7 +47,24 @@ export async function bundleLikeNetlify(entry: string, outDir: string, name: str
     // Baseline sources live in a temp folder: they find hono and stripe in the project's node_modules.
     nodePaths: [join(ROOT, 'node_modules')],
     logLevel: 'error',
+    metafile: true,
   })
   const bytes = await readFile(file)
-  return { file, rawBytes: bytes.length, gzipBytes: gzipSync(bytes).length }
+  const inputs = Object.values(metafile.outputs).flatMap((output) => Object.entries(output.inputs))
+  const byPackage = new Map<string, number>()
+  for (const [path, { bytesInOutput }] of inputs) byPackage.set(packageOf(path), (byPackage.get(packageOf(path)) ?? 0) + bytesInOutput)
+  return {
+    file,
+    rawBytes: bytes.length,
+    gzipBytes: gzipSync(bytes).length,
+    byPackage: [...byPackage].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes),
+  }
+}
+
+/** "node_modules/@netlify/blobs/dist/main.js" → "@netlify/blobs"; anything outside node_modules is ours. */
+function packageOf(path: string): string {
+  const at = path.lastIndexOf('node_modules/')
+  if (at < 0) return '(project)'
+  const [first, second] = path.slice(at + 'node_modules/'.length).split('/')
+  return first?.startsWith('@') ? `${first}/${second}` : (first ?? path)
 }

@@ -32,7 +32,7 @@ async function bareNode(): Promise<Sample> {
 }
 
 /** 1. Bundle weight, and how long a fresh node process takes to import each bundle. */
-export async function measureImport(bundles: ImportBundles, iterations: number): Promise<Figure[]> {
+export async function measureImport(bundles: ImportBundles, iterations: number): Promise<{ figures: Figure[]; notes: string[] }> {
   const runs = await alternate(
     {
       bridge: () => importOnce(bundles.bridge),
@@ -49,7 +49,7 @@ export async function measureImport(bundles: ImportBundles, iterations: number):
   const honoOnly = 'Hono-only'
   const stripeSamples = 'stripe-samples'
 
-  return [
+  const figures = [
     figure('bundle size, raw', 'KB', one(bundles.bridge.rawBytes / 1024), { name: honoOnly, summary: one(bundles.honoOnly.rawBytes / 1024) }),
     figure('bundle size, raw', 'KB', one(bundles.bridge.rawBytes / 1024), { name: stripeSamples, summary: one(bundles.stripeSamples.rawBytes / 1024) }),
     figure('bundle size, gzip', 'KB', one(bundles.bridge.gzipBytes / 1024), { name: honoOnly, summary: one(bundles.honoOnly.gzipBytes / 1024) }),
@@ -60,4 +60,6 @@ export async function measureImport(bundles: ImportBundles, iterations: number):
     figure('node process: start, import, exit', 'ms', of(runs.bridge, 'processMs'), { name: stripeSamples, summary: of(runs.stripeSamples, 'processMs') }),
     figure('node process: start, import, exit', 'ms', of(runs.bridge, 'processMs'), { name: '`node -e 0`', summary: of(runs.bare, 'processMs') }),
   ]
+  const largest = bundles.bridge.byPackage.slice(0, 6).map(({ name, bytes }) => `${name} ${(bytes / 1024).toFixed(0)}`)
+  return { figures, notes: [`invite-bridge bundle by package, raw KB: ${largest.join(', ')}`] }
 }

@@ -77,7 +77,11 @@ async function run(): Promise<void> {
     stripeSamples: await bundleLikeNetlify(sources.stripeSamples, folder, 'stripe-samples'),
   }
 
-  if (only.has('import')) figures.push(...(await measureImport(bundles, plan.importIterations)))
+  if (only.has('import')) {
+    const imported = await measureImport(bundles, plan.importIterations)
+    figures.push(...imported.figures)
+    notes.push(...imported.notes)
+  }
   if (only.has('cold')) {
     const cold = await measureColdDelivery(bundles, folder, plan.coldIterations)
     figures.push(...cold.figures)
