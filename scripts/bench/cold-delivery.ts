@@ -73,6 +73,7 @@ export async function measureColdDelivery(bundles: { bridge: Bundle; stripeSampl
   }
 
   const roundTrips: Array<Record<string, number>> = []
+  const storeBusyMs: number[] = []
   try {
     const runs = await alternate(
       {
@@ -80,6 +81,7 @@ export async function measureColdDelivery(bundles: { bridge: Bundle; stripeSampl
           blobs.reset()
           const delivered = await deliver(bundles.bridge, {})
           roundTrips.push(blobs.counts())
+          storeBusyMs.push(blobs.busyMs())
           const outcome = (JSON.parse(delivered.body) as { outcome?: string }).outcome
           if (delivered.status !== 200 || outcome !== 'invited') throw new BenchError(`the bridge answered ${delivered.status} ${delivered.body}, not "invited"`)
           return delivered
@@ -104,6 +106,7 @@ export async function measureColdDelivery(bundles: { bridge: Bundle; stripeSampl
         figure('first delivery, cold: import, in-process', 'ms', of(runs.bridge, 'importMs'), baseline('importMs')),
         figure('first delivery, cold: handling after import', 'ms', of(runs.bridge, 'handleMs'), baseline('handleMs')),
         figure('first delivery, cold: store round trips', 'requests', summarise(roundTrips.map(totalCount)), { name: 'stripe-samples', summary: summarise([0]) }),
+        figure('first delivery, cold: of the handling, Blobs server answering', 'ms', summarise(storeBusyMs)),
       ],
       notes: [
         `store round trips for one first delivery, by kind: on a fresh store (the site's first ever) ${describeCounts(roundTrips[0]!)}` +

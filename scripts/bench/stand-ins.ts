@@ -58,6 +58,8 @@ export interface CountingBlobs {
   context: string
   /** Requests seen since the last reset, by HTTP method; listings (a GET with ?prefix=) count as LIST. */
   counts(): Record<string, number>
+  /** ms the server spent answering them, summed. */
+  busyMs(): number
   reset(): void
   stop(): Promise<void>
 }
@@ -68,8 +70,10 @@ export interface CountingBlobs {
  */
 export async function serveCountingBlobs(): Promise<CountingBlobs> {
   let counts: Record<string, number> = {}
+  let busyMs = 0
   const blobs = await startLocalBlobsServer({
-    onRequest(request) {
+    onAnswered(request, elapsedMs) {
+      busyMs += elapsedMs
       // A listing is a GET of the store with ?prefix=; told apart because only the local server needs it.
       const kind = request.method === 'GET' && new URL(request.url).searchParams.has('prefix') ? 'LIST' : request.method
       counts[kind] = (counts[kind] ?? 0) + 1
@@ -80,7 +84,11 @@ export async function serveCountingBlobs(): Promise<CountingBlobs> {
   return {
     context,
     counts: () => ({ ...counts }),
-    reset: () => (counts = {}),
+    busyMs: () => busyMs,
+    reset() {
+      counts = {}
+      busyMs = 0
+    },
     stop: () => blobs.stop(),
   }
 }
