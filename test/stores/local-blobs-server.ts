@@ -22,8 +22,12 @@ export interface LocalBlobsServer {
  * `BlobsServer.start()` listens on every interface and has no host option, so
  * its request handler is mounted on our own loopback listener instead; the
  * handler builds signed URLs from `address`, which start() would have set.
+ * `onAnswered` hears of every request once answered, with the ms it took
+ * (the bench counts store round trips and the time spent in them).
  */
-export async function startLocalBlobsServer(): Promise<LocalBlobsServer> {
+export async function startLocalBlobsServer(
+  hooks: { onAnswered?: (request: Request, elapsedMs: number) => void } = {},
+): Promise<LocalBlobsServer> {
   const directory = await mkdtemp(join(tmpdir(), 'invite-bridge-blobs-'))
   const token = randomBytes(32).toString('hex')
   const blobs = new BlobsServer({ directory, token })
@@ -32,11 +36,13 @@ export async function startLocalBlobsServer(): Promise<LocalBlobsServer> {
     hostname: '127.0.0.1',
     port: 0,
     async fetch(request) {
+      const started = performance.now()
       const response = await handle(request)
       // Its ETags hash the file's mtime at millisecond precision: two writes
       // in one millisecond would share an ETag. Holding each write's answer
       // for 2 ms keeps sequential writes apart; the hosted service has no such limit.
       if (request.method === 'PUT') await sleep(2)
+      hooks.onAnswered?.(request, performance.now() - started)
       return response
     },
   })
