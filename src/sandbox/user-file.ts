@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
-import type { StoredUser } from './users.ts'
+import type { StoredUser } from './user-record.ts'
 
 /** One line of the file after its first: a record written whole, a record gone, or every record gone. */
 export type UserChange = { put: StoredUser } | { remove: string } | { clear: true }

@@ -67,7 +67,9 @@ describe('changeRoles against a GoTrue-contract server', () => {
   it('loses no update when several changes for one person run at once', async () => {
     await invite('ann@example.com')
     const roles = ['a', 'b', 'c', 'd', 'e', 'f']
-    const changes = await Promise.all(roles.map((role) => changeRoles({ email: 'ann@example.com', grant: [role], revoke: [], at: Date.now() }, client(), deps())))
+    // Each waits its turn for the person's lock; wait long enough that a slow machine cannot turn a turn into "busy".
+    const patient = { ...deps(), waitMs: 15_000 }
+    const changes = await Promise.all(roles.map((role) => changeRoles({ email: 'ann@example.com', grant: [role], revoke: [], at: Date.now() }, client(), patient)))
     expect(changes.every((change) => change.status === 'applied')).toBe(true)
     expect([...(rolesOf('ann@example.com') as string[])].sort()).toEqual(roles)
   })

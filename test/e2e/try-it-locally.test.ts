@@ -12,8 +12,8 @@ import { startLocalServer, type LocalServer } from '../../src/local/start.ts'
  * nothing configured, `invite-bridge send`, the printed invite link, and the
  * invite accepted with Netlify's own client library against the sandbox.
  */
-// One newcomer's story, step by step: each step builds on the last, so --sequence.shuffle must keep their order.
-describe('local mode with nothing configured', { shuffle: false }, () => {
+// The tests share one server (and may find it restarted): each uses its own addresses.
+describe('local mode with nothing configured', () => {
   let dataDir: string
   let server: LocalServer
   const printed: string[] = []
@@ -93,9 +93,10 @@ describe('local mode with nothing configured', { shuffle: false }, () => {
   })
 
   it('keeps sandbox users across a restart', async () => {
+    expect((await send('stripe', 'invoice.paid', '--email', 'rae@example.com')).out).toEqual(['#1 200 invited'])
     await server.close()
     server = await startLocalServer({ env: { BRIDGE_DATA_DIR: dataDir, PORT: '0' }, print: (line) => printed.push(line) })
-    const again = await send('stripe', 'invoice.paid', '--email', 'ANN@example.com')
+    const again = await send('stripe', 'invoice.paid', '--email', 'RAE@example.com')
     expect(again.out[0]).toMatch(/^#1 200 duplicate/)
   })
 })
