@@ -139,7 +139,7 @@ describe('check-config as Netlify runs it', () => {
   it('with no rules file in the working directory, notes that the defaults apply', async () => {
     const empty = await mkdtemp(join(dir, 'empty-'))
     const { stdout, stderr } = await node(empty, {})
-    expect(stdout).toContain('Rules: built-in defaults (2 rules)')
+    expect(stdout).toContain('Rules: built-in defaults (4 rules)')
     expect(stderr).toContain('note: no rules file')
     // On Netlify the function bundles invite-bridge.config.json: without it the build must stop.
     await expect(node(empty, { NETLIFY: 'true' })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('create it') })

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { rulesNeedingApiKey } from '../../src/rules/load.ts'
 import { CATALOGUES, DEFAULT_RULES, rulesFor as parseRules } from '../helpers/senders.ts'
@@ -41,6 +42,11 @@ describe('parseRules', () => {
   it('defaults to inviting paying buyers and new org members, with no roles', () => {
     expect(parseRules(DEFAULT_RULES)).toEqual(DEFAULT_RULES)
     expect(DEFAULT_RULES.rules.every((rule) => !rule.roles && !rule.revoke)).toBe(true)
+  })
+
+  it("the repository's invite-bridge.config.json is the defaults written out, for every sender", () => {
+    const shipped = JSON.parse(readFileSync(new URL('../../invite-bridge.config.json', import.meta.url), 'utf8')) as unknown
+    expect(parseRules(shipped)).toEqual(DEFAULT_RULES)
   })
 })
 

@@ -154,7 +154,7 @@ describe('GET /health', () => {
     const response = await bridge.app.request('/health')
     expect(response.status).toBe(200)
     const body = await response.json()
-    expect(body).toEqual({ status: 'ok', sources: { stripe: true, github: true } })
+    expect(body).toEqual({ status: 'ok', sources: { stripe: true, github: true, polar: false, lemonsqueezy: false } })
   })
 
   it('answers unknown routes with a JSON 404', async () => {

@@ -1,0 +1,27 @@
+import { randomInt } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import type { SampleOptions, SamplePayload } from '../sender.ts'
+
+/** A body of Lemon Squeezy's documented shape (see samples/SOURCES.md), fresh each call. */
+function sample(event: string): Record<string, any> {
+  return JSON.parse(readFileSync(new URL(`./samples/${event}.json`, import.meta.url), 'utf8')) as Record<string, any>
+}
+
+function buyer(event: string) {
+  return (options: SampleOptions): SamplePayload => {
+    if (options.email === undefined) throw new Error(`--email is required for Lemon Squeezy ${event}`)
+    const payload = sample(event)
+    // A new object each call, so separate sends are separate events (the event id is built from it).
+    payload.data.id = String(randomInt(1_000_000, 2 ** 40))
+    payload.data.attributes.updated_at = new Date().toISOString()
+    payload.data.attributes.user_email = options.email
+    if (options.name !== undefined) payload.data.attributes.user_name = options.name
+    return { eventName: event, payload }
+  }
+}
+
+export const lemonSqueezySamples: Record<string, (options: SampleOptions) => SamplePayload> = {
+  order_created: buyer('order_created'),
+  order_refunded: buyer('order_refunded'),
+  subscription_expired: buyer('subscription_expired'),
+}

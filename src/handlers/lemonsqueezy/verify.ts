@@ -1,0 +1,53 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import { BadRequestError, SignatureError } from '../../core/domain/errors.ts'
+import type { SignedRequest } from '../sender.ts'
+
+/** `X-Signature`: the hex HMAC-SHA256 of the raw body, keyed with the signing secret's UTF-8 bytes. */
+export function lemonSqueezySignature(body: string, secret: string): string {
+  return createHmac('sha256', secret).update(body, 'utf8').digest('hex')
+}
+
+/** True when the signature is the body's HMAC under any of the secrets (rotation), compared in constant time. */
+export function lemonSqueezySignatureMatches(rawBody: string, signature: string, secrets: readonly string[]): boolean {
+  if (!/^[0-9a-f]{64}$/i.test(signature)) return false
+  const presented = Buffer.from(signature, 'hex')
+  return secrets.some((secret) => timingSafeEqual(Buffer.from(lemonSqueezySignature(rawBody, secret), 'hex'), presented))
+}
+
+/** A verified Lemon Squeezy body: its event name (from the signed body) and its JSON:API resource. */
+export interface VerifiedLemonSqueezyEvent {
+  eventName: string
+  meta: Record<string, any>
+  data: Record<string, any>
+}
+
+function record(value: unknown): Record<string, any> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, any>) : undefined
+}
+
+/**
+ * Checks `X-Signature`, then parses the body. Lemon Squeezy signs no
+ * timestamp, so a captured delivery can be replayed; the event id
+ * (event-id.ts) makes a replay a duplicate.
+ */
+export function verifyLemonSqueezyEvent(request: SignedRequest, secrets: readonly string[]): VerifiedLemonSqueezyEvent {
+  const signature = request.headers.get('x-signature')?.trim()
+  if (!signature) throw new BadRequestError('Missing X-Signature header: set a signing secret on the Lemon Squeezy webhook', 'missing_signature')
+  if (!lemonSqueezySignatureMatches(request.rawBody, signature, secrets)) {
+    throw new SignatureError('Lemon Squeezy signature does not match any configured LEMONSQUEEZY_WEBHOOK_SECRET (is the raw body forwarded unchanged?)')
+  }
+  let body: unknown
+  try {
+    body = JSON.parse(request.rawBody)
+  } catch {
+    throw new BadRequestError('Signed body is not valid JSON', 'invalid_json')
+  }
+  const meta = record(record(body)?.meta)
+  const data = record(record(body)?.data)
+  const eventName = typeof meta?.event_name === 'string' ? meta.event_name.trim() : ''
+  if (!meta || !data || !eventName) throw new BadRequestError('Signed Lemon Squeezy body has no meta.event_name or data', 'invalid_event')
+  // The header is not signed; the body's name is. They differ only if someone changed one.
+  const header = request.headers.get('x-event-name')?.trim()
+  if (header && header !== eventName) throw new BadRequestError(`X-Event-Name (${header}) is not the signed meta.event_name (${eventName})`, 'invalid_event')
+  return { eventName, meta, data }
+}

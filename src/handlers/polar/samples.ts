@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs'
+import type { SampleOptions, SamplePayload } from '../sender.ts'
+
+/** A body of the shape `@polar-sh/sdk` declares (see samples/SOURCES.md), fresh each call. */
+function sample(event: string): Record<string, any> {
+  return JSON.parse(readFileSync(new URL(`./samples/${event}.json`, import.meta.url), 'utf8')) as Record<string, any>
+}
+
+function customer(event: string) {
+  return (options: SampleOptions): SamplePayload => {
+    if (options.email === undefined) throw new Error(`--email is required for Polar ${event}`)
+    const payload = sample(event)
+    payload.timestamp = new Date().toISOString()
+    payload.data.customer.email = options.email
+    if (options.name !== undefined) payload.data.customer.name = options.name
+    return { eventName: event, payload }
+  }
+}
+
+export const polarSamples: Record<string, (options: SampleOptions) => SamplePayload> = {
+  'order.paid': customer('order.paid'),
+  'order.refunded': customer('order.refunded'),
+  'subscription.revoked': customer('subscription.revoked'),
+}
