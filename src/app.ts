@@ -97,7 +97,7 @@ export function createApp(deps: AppDeps): Hono {
     '/invites',
     limit,
     logRequest({ route: 'invites', caller: 'none' }, log, now),
-    requireInviter({ apiKeys: config.invites.apiKeys, adminRole: config.invites.adminRole, identity, now }),
+    requireInviter({ apiKeys: config.invites.apiKeys, adminRole: config.invites.adminRole, jwtSecret: config.identity.jwtSecret, identity, now }),
     invitesRoute({ settings: config.invites, pipeline, now }),
   )
 
