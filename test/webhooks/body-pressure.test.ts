@@ -148,8 +148,9 @@ describe('many near-limit bodies at once', () => {
     }
     // Those that were read were refused for what they are: unsigned.
     expect(new Set(answers.filter((answer) => answer.status !== 503).map((answer) => answer.body.error?.code))).toEqual(new Set(['missing_signature']))
-    // 200 bodies of 900 KiB held at once would be 180 MB before any copy (about 210 MB of growth without a budget); the budget is 8 MiB (about 70 MB of growth, mostly sockets). Generous: behaviour, not performance.
-    expect(peakRss - rssBefore).toBeLessThan(140 * MiB)
+    // 200 bodies of 900 KiB held at once would be 180 MB before any copy (about 230 MB of growth without a
+    // budget, here); with 8 MiB of budget it is about 50 MB, mostly sockets. Generous: behaviour, not performance.
+    expect(peakRss - rssBefore).toBeLessThan(120 * MiB)
 
     // Every reservation was given back: a real delivery is accepted.
     expect(await bridge.deliverStripe(stripeEvent('checkout.session.completed'))).toMatchObject({ status: 200, outcome: 'invited' })

@@ -52,15 +52,16 @@ export function bodyLimit(options: BodyLimitOptions) {
     new OverloadedError('The bridge is holding as many request bodies as it may (BRIDGE_MAX_INFLIGHT_BYTES); send again shortly', options.retryAfterSeconds ?? 5)
 
   return createMiddleware(async function bodyLimit(c, next) {
-    const body = c.req.raw.body
-    if (!body) return next()
     const declared = declaredLength(c.req.raw.headers)
     if (declared !== undefined && declared > maxBytes) throw new PayloadTooLargeError(maxBytes)
     if (declared !== undefined && !budget.take(declared)) throw busy()
+    // Only a body of unknown length is looked at here: on Node, touching `body` starts reading it.
+    const body = declared === undefined ? c.req.raw.body : null
+    if (declared === undefined && !body) return next()
 
     let held = declared ?? 0
     try {
-      if (declared === undefined) {
+      if (body) {
         const bytes = await readAtMost(body, maxBytes, (chunk) => {
           if (!budget.take(chunk)) throw busy()
           held += chunk
