@@ -1,16 +1,16 @@
 import { Hono, type Context } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { createGoTrueClient } from './core/clients/gotrue-client.ts'
 import { resolveIdentityTarget } from './core/clients/identity-target.ts'
 import type { BridgeConfig, SenderConfig } from './core/config/config.ts'
 import type { SenderReads } from './core/domain/catalogue.ts'
-import { errorAnswer, PayloadTooLargeError } from './core/domain/errors.ts'
+import { errorAnswer } from './core/domain/errors.ts'
 import type { IdentityClient, RuntimeIdentity } from './core/domain/identity.ts'
 import { jsonLineLogger, type Logger } from './core/domain/log.ts'
 import type { KeyValueStore } from './core/exactly-once/store.ts'
 import { hashKeyLoader } from './core/exactly-once/hash-key.ts'
 import type { PipelineDeps } from './core/pipeline/process.ts'
 import { cataloguesOf, SENDERS } from './handlers/registry.ts'
+import { bodyBudget, bodyLimit } from './handlers/routes/body-limit.ts'
 import { requireInviter } from './handlers/routes/caller.ts'
 import { healthRoute } from './handlers/routes/health.ts'
 import { invitesRoute } from './handlers/routes/invites.ts'
@@ -82,12 +82,8 @@ export function createApp(deps: AppDeps): Hono {
   })
 
   const app = new Hono()
-  const limit = bodyLimit({
-    maxSize: config.maxBodyBytes,
-    onError: () => {
-      throw new PayloadTooLargeError(config.maxBodyBytes)
-    },
-  })
+  // One budget per app, shared by every route that reads a body.
+  const limit = bodyLimit({ maxBytes: config.maxBodyBytes, budget: bodyBudget(config.maxInflightBytes) })
 
   app.get('/health', healthRoute(senders.map((sender) => ({ name: sender.name, enabled: senderConfig(sender).secrets.length > 0 }))))
   for (const sender of senders) {
@@ -97,7 +93,7 @@ export function createApp(deps: AppDeps): Hono {
     '/invites',
     limit,
     logRequest({ route: 'invites', caller: 'none' }, log, now),
-    requireInviter({ apiKeys: config.invites.apiKeys, adminRole: config.invites.adminRole, identity, now }),
+    requireInviter({ apiKeys: config.invites.apiKeys, adminRole: config.invites.adminRole, jwtSecret: config.identity.jwtSecret, identity, now }),
     invitesRoute({ settings: config.invites, pipeline, now }),
   )
 

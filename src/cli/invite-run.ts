@@ -76,10 +76,10 @@ export async function runInvites(invitees: Invitee[], options: RunInvitesOptions
         if (answer.kind === 'results') {
           answer.results.forEach((result, i) => {
             const invitee = batch[i]!
-            // Over the hourly cap is a rejection that only time fixes: not done, and not worth a retry now.
-            const done = !result.retryable && !(result.outcome === 'rejected' && result.retryAfterSeconds)
-            lines.set(invitee, { email: result.email, outcome: result.outcome, ...(result.reason ? { reason: result.reason } : {}), done })
-            if (result.retryable) {
+            // Over the hourly cap (rejected, retryable) only time fixes, often an hour: not done, and not retried in this run.
+            const overCap = result.outcome === 'rejected' && result.retryable === true
+            lines.set(invitee, { email: result.email, outcome: result.outcome, ...(result.reason ? { reason: result.reason } : {}), done: !result.retryable })
+            if (result.retryable && !overCap) {
               left.push(invitee)
               waitHintMs = Math.max(waitHintMs, (result.retryAfterSeconds ?? 0) * 1000)
             }

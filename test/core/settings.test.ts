@@ -23,6 +23,16 @@ describe('NODE_ENV, read fail-closed', () => {
   })
 })
 
+describe('BRIDGE_MAX_INFLIGHT_BYTES against BRIDGE_MAX_BODY_BYTES', () => {
+  it('refuses a budget that could never hold one body at the limit, naming both', () => {
+    expect(() => loadConfig({ BRIDGE_MAX_INFLIGHT_BYTES: '65536' })).toThrow(/BRIDGE_MAX_INFLIGHT_BYTES \(65536\) must be at least BRIDGE_MAX_BODY_BYTES \(1048576\)/)
+  })
+
+  it('defaults to 1 MiB per body and 32 MiB in flight', () => {
+    expect(loadConfig({})).toMatchObject({ maxBodyBytes: 1024 * 1024, maxInflightBytes: 32 * 1024 * 1024 })
+  })
+})
+
 describe('BRIDGE_LEASE_MS against IDENTITY_TIMEOUT_MS', () => {
   it('refuses a lease shorter than the identity time limit, naming both', () => {
     expect(() => loadConfig({ BRIDGE_LEASE_MS: '3000', IDENTITY_TIMEOUT_MS: '5000' })).toThrow(ConfigError)

@@ -139,6 +139,34 @@ describe("POST /invites with a site user's Identity token, checked with identity
     expect(invitesExcept(bridge, siteUsers)).toEqual([])
   })
 
+  it('refuses 100 forged tokens (no exp, another key) without one GET /user to identity', async () => {
+    const userLookups: string[] = []
+    const counted = await startTestBridge({
+      env: { INVITE_API_KEYS: key },
+      deps: async () => ({
+        fetch: (input, init) => {
+          const url = new URL(input instanceof Request ? input.url : String(input))
+          if (url.pathname.endsWith('/user') && (init?.method ?? 'GET') === 'GET') userLookups.push(url.pathname)
+          return fetch(input, init)
+        },
+      }),
+    })
+    try {
+      const admin = await siteUser(counted, 'real.admin@example.com', { roles: ['admin'] })
+      const forged = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => sign({ sub: admin.id, email: `forger${i}@example.com`, app_metadata: { roles: ['admin'] } }, randomBytes(32).toString('hex'))),
+      )
+      const answers = await Promise.all(forged.map((token) => postInvites(counted.app, ONE, token)))
+      expect(answers.map((answer) => answer.status)).toEqual(forged.map(() => 401))
+      expect(userLookups).toEqual([])
+      // The counter does see the lookups a real token causes.
+      expect((await postInvites(counted.app, ONE, admin.accessToken)).status).toBe(200)
+      expect(userLookups).toHaveLength(1)
+    } finally {
+      await counted.close()
+    }
+  })
+
   it('401 once the user is deleted, though their token has not expired', async () => {
     const admin = await user('gone@example.com', { roles: ['admin'] })
     const response = await fetch(`${bridge.identity.url}/admin/users/${admin.id}`, {

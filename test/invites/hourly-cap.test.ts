@@ -36,15 +36,33 @@ function secondInstance(clock = now) {
 }
 
 describe('INVITE_HOURLY_LIMIT', () => {
-  it('invites 3 of 5 new addresses and rejects the other 2 as over the cap', async () => {
+  it('invites 3 of 5 new addresses; the other 2 are rejected for now, retryable after the wait, and the answer is 207', async () => {
     const answer = await postInvites(bridge.app, { emails: addresses('new', 5) }, key)
-    expect(answer.status).toBe(200)
+    expect(answer.status).toBe(207)
     expect(answer.body.summary).toMatchObject({ invited: 3, rejected: 2 })
     const over = answer.body.results.filter((r: { outcome: string }) => r.outcome === 'rejected')
-    for (const result of over) expect(result).toMatchObject({ reason: expect.stringContaining('over the hourly cap'), retryAfterSeconds: expect.any(Number) })
+    // A client that keeps only what is retryable must keep these: they were refused for the hour, not for good.
+    for (const result of over) {
+      expect(result).toMatchObject({ reason: expect.stringContaining('over the hourly cap'), retryable: true, retryAfterSeconds: expect.any(Number) })
+      expect(result.retryAfterSeconds).toBeGreaterThan(0)
+    }
     // The answer says when the refused ones may come back, for callers that read only headers.
     expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0)
     expect(bridge.identity.sandbox.invites).toHaveLength(3)
+  })
+
+  it('answers 429 with Retry-After when every address is over the cap', async () => {
+    await postInvites(bridge.app, { emails: addresses('fill', 3) }, key)
+    const answer = await postInvites(bridge.app, { emails: addresses('late', 2) }, key)
+    expect(answer.status).toBe(429)
+    expect(answer.body.results).toEqual(addresses('late', 2).map((email) => expect.objectContaining({ email, outcome: 'rejected', retryable: true })))
+    expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0)
+  })
+
+  it('a refusal that time cannot fix carries no retryable flag', async () => {
+    const answer = await postInvites(bridge.app, { emails: ['not an address'] }, key)
+    expect(answer.status).toBe(200)
+    expect(answer.body.results[0]).toEqual({ email: 'not an address', outcome: 'rejected', reason: 'not a valid email address' })
   })
 
   it('holds across two instances sharing one store', async () => {

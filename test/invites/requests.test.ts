@@ -38,6 +38,15 @@ describe('POST /invites: the answer', () => {
     ])
   })
 
+  it('accepts data nested as deep as the limit allows, and refuses one level more', async () => {
+    // 20 objects deep: {inner: {inner: ... {leaf: true}}}.
+    const nested = Array.from({ length: 19 }).reduce<Record<string, unknown>>((inner) => ({ inner }), { leaf: true })
+    expect((await invite({ email: 'bob@example.com', data: { inner: nested } })).status).toBe(400)
+    const answer = await invite({ email: 'ann@example.com', data: nested })
+    expect(answer.status).toBe(200)
+    expect(bridge.identity.sandbox.users().map((user) => [user.email, user.user_metadata])).toEqual([['ann@example.com', nested]])
+  })
+
   it('invites once when asked twice: the second answer is all duplicate', async () => {
     const list = { emails: ['ann@example.com', 'bob@example.com'] }
     expect((await invite(list)).body.summary).toMatchObject({ invited: 2 })
@@ -108,6 +117,18 @@ describe('POST /invites: requests refused whole, with nothing invited', () => {
     const answer = await invite(body)
     expect(answer.status).toBe(400)
     expect(answer.body.error.code).toMatch(/^(bad_request|invalid_json)$/)
+  })
+
+  it('400 for data nested 10,000 deep, which no metadata needs and JSON.stringify cannot write back out', async () => {
+    const depth = 10_000
+    const body = `{"email":"ann@example.com","data":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`
+    const answer = await invite(body)
+    expect(answer).toMatchObject({ status: 400, body: { error: { code: 'bad_request', message: expect.stringContaining('nested') } } })
+  })
+
+  it('400 for data larger than user metadata should be', async () => {
+    const answer = await invite({ email: 'ann@example.com', data: { notes: 'x'.repeat(20_000) } })
+    expect(answer).toMatchObject({ status: 400, body: { error: { code: 'bad_request', message: expect.stringContaining('"data"') } } })
   })
 
   it('413 for more addresses than INVITE_MAX_BATCH, even when some repeat', async () => {

@@ -35,6 +35,8 @@ export interface BridgeConfig {
   /** BRIDGE_DRY_RUN: verify, match and log what would happen; write nothing. */
   dryRun: boolean
   maxBodyBytes: number
+  /** BRIDGE_MAX_INFLIGHT_BYTES: request bodies held at once, across all requests; past it new ones get 503. */
+  maxInflightBytes: number
   /** How long a claim is held before another attempt may take it over (a crashed attempt's lease). */
   leaseMs: number
   /** Key for hashing emails into store keys; when unset one is generated and kept in the store. */
@@ -56,10 +58,27 @@ export function loadConfig(env: Env, senders: readonly SenderSettingsReader[]): 
     },
     dryRun: flag(env, 'BRIDGE_DRY_RUN'),
     invites: loadInvites(env),
-    maxBodyBytes: positiveInteger(env, 'BRIDGE_MAX_BODY_BYTES', 1024 * 1024),
+    ...bodyLimits(env),
     leaseMs: leaseOutlastingIdentity(env),
     hashKey: optional(env, 'BRIDGE_HASH_KEY'),
   }
+}
+
+/**
+ * 1 MiB holds the largest event the senders' catalogues can produce (an
+ * invoice with every metadata slot full of 3-byte characters is about 0.95 MB;
+ * typical events are 2 to 10 KB). 32 MiB of bodies in flight keeps a flood of
+ * near-limit bodies well under 300 MB resident; see the README.
+ */
+function bodyLimits(env: Env): Pick<BridgeConfig, 'maxBodyBytes' | 'maxInflightBytes'> {
+  const maxBodyBytes = positiveInteger(env, 'BRIDGE_MAX_BODY_BYTES', 1024 * 1024)
+  const maxInflightBytes = positiveInteger(env, 'BRIDGE_MAX_INFLIGHT_BYTES', 32 * 1024 * 1024)
+  if (maxInflightBytes < maxBodyBytes) {
+    throw new ConfigError(
+      `BRIDGE_MAX_INFLIGHT_BYTES (${maxInflightBytes}) must be at least BRIDGE_MAX_BODY_BYTES (${maxBodyBytes}), or a body at the limit could never be accepted`,
+    )
+  }
+  return { maxBodyBytes, maxInflightBytes }
 }
 
 /** `abcdef123456` → `abcd…(12 chars)`: shows which value is set without revealing it. */

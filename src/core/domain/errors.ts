@@ -42,6 +42,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'payload_too_large'
+  | 'bridge_busy'
   | 'batch_too_large'
   | 'source_disabled'
   | 'identity_not_configured'
@@ -90,6 +91,14 @@ export class PayloadTooLargeError extends BridgeError {
   override readonly name = 'PayloadTooLargeError'
   constructor(limitBytes: number) {
     super(413, 'payload_too_large', `Request body is larger than the limit of ${limitBytes} bytes (BRIDGE_MAX_BODY_BYTES)`)
+  }
+}
+
+/** 503: the bridge already holds as many request bodies as it may at once; come back in a few seconds. */
+export class OverloadedError extends BridgeError {
+  override readonly name = 'OverloadedError'
+  constructor(message: string, retryAfter: number) {
+    super(503, 'bridge_busy', message, { retryAfter })
   }
 }
 

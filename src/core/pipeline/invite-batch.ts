@@ -13,7 +13,11 @@ export interface AddressResult {
   email: string
   outcome: AddressOutcome
   reason?: string
-  /** Present (true) exactly when the address is not done and sending it again may finish it. */
+  /**
+   * Present (true) exactly when the address is not done and sending it again
+   * may finish it: `failed` and `in_progress` now, `rejected` over the hourly
+   * cap after `retryAfterSeconds`.
+   */
   retryable?: true
   retryAfterSeconds?: number
 }
@@ -104,7 +108,14 @@ export async function inviteBatch(options: InviteBatchOptions): Promise<AddressR
         }
       } catch (error) {
         if (error instanceof OverCapError) {
-          results[index] = { email, outcome: 'rejected', reason: 'over the hourly cap (INVITE_HOURLY_LIMIT)', retryAfterSeconds: error.retryAfterSeconds }
+          // Refused for this hour, not for good: a client that keeps only the retryable addresses must keep it.
+          results[index] = {
+            email,
+            outcome: 'rejected',
+            reason: 'over the hourly cap (INVITE_HOURLY_LIMIT)',
+            retryable: true,
+            retryAfterSeconds: error.retryAfterSeconds,
+          }
         } else if (!(error instanceof BridgeError) || FATAL_CODES.has(error.code)) {
           fatal ??= error
         } else {
@@ -128,7 +139,12 @@ export function summarise(results: AddressResult[]): BatchSummary {
 }
 
 export function isDone(result: AddressResult): boolean {
-  return result.outcome !== 'in_progress' && result.outcome !== 'failed'
+  return result.retryable !== true
+}
+
+/** Rejected for now only: the hourly cap is reached, and waiting is the one thing that helps. */
+export function isOverCap(result: AddressResult): boolean {
+  return result.outcome === 'rejected' && result.retryable === true
 }
 
 function domainOf(email: string): string {

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { ForbiddenError, UnauthorizedError } from '../../core/domain/errors.ts'
@@ -12,6 +12,8 @@ export interface IdentifyOptions {
   apiKeys: string[]
   /** Asks identity who a token belongs to (GET /user); null when identity refuses the token. */
   getUser: (accessToken: string) => Promise<IdentityUser | null>
+  /** IDENTITY_JWT_SECRET: identity's own HS256 secret; when known, a token it did not sign is refused here. */
+  jwtSecret?: string | undefined
   now?: () => number
 }
 
@@ -50,8 +52,7 @@ export async function identifyCaller(authorization: string | undefined, options:
   // A cheap look before the round trip: a token that is not even a live user
   // token on its face must not cost identity a request (that would let anyone
   // flood the identity server the webhooks depend on). Identity still decides.
-  const claims = unverifiedClaims(token)
-  if (!claims || typeof claims.sub !== 'string' || claims.sub === '0' || (typeof claims.exp === 'number' && claims.exp * 1000 <= (options.now ?? Date.now)())) {
+  if (!liveOnItsFace(token, (options.now ?? Date.now)(), options.jwtSecret)) {
     throw new UnauthorizedError('This is not a live site user\'s Identity token', { invalidToken: true })
   }
   const user = await options.getUser(token)
@@ -85,11 +86,33 @@ function matchingKey(token: string, keys: string[]): string | undefined {
   return found
 }
 
-/** The JWT's payload, NOT verified: only to skip asking identity about tokens that cannot be valid. */
-function unverifiedClaims(token: string): { sub?: unknown; exp?: unknown } | null {
+/**
+ * GoTrue signs every access token HS256 with an `exp` (JWT_EXP, an hour by
+ * default) and a user's id as `sub` ("0" is the admin token Netlify hands a
+ * function). Anything else cannot be live. Without the secret the signature
+ * stays identity's to judge; with it, a forgery stops here.
+ */
+function liveOnItsFace(token: string, nowMs: number, jwtSecret: string | undefined): boolean {
+  const [header, payload, signature] = token.split('.') as [string, string, string]
+  const claims = decodeSegment(payload)
+  if (!claims || typeof claims.sub !== 'string' || claims.sub === '0') return false
+  if (typeof claims.exp !== 'number' || claims.exp * 1000 <= nowMs) return false
+  return jwtSecret === undefined || signedWith(jwtSecret, header, payload, signature)
+}
+
+/** HS256 only, as GoTrue signs: accepting the header's word for another alg is the classic JWT forgery. */
+function signedWith(secret: string, header: string, payload: string, signature: string): boolean {
+  if (decodeSegment(header)?.alg !== 'HS256') return false
+  const expected = createHmac('sha256', secret).update(`${header}.${payload}`).digest()
+  const presented = Buffer.from(signature, 'base64url')
+  return presented.length === expected.length && timingSafeEqual(presented, expected)
+}
+
+/** A JWT segment's JSON object, NOT verified: only to skip asking identity about tokens that cannot be valid. */
+function decodeSegment(segment: string): Record<string, unknown> | null {
   try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as unknown
-    return payload !== null && typeof payload === 'object' ? (payload as { sub?: unknown; exp?: unknown }) : null
+    const value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8')) as unknown
+    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : null
   } catch {
     return null
   }
@@ -104,6 +127,8 @@ export type InviterEnv = LoggedEnv & { Variables: { caller: InviteCaller } }
 export interface RequireInviterOptions {
   apiKeys: string[]
   adminRole: string
+  /** IDENTITY_JWT_SECRET, when set: tokens identity did not sign are refused without asking it. */
+  jwtSecret: string | undefined
   /** The identity client for this request (asked who a token belongs to). */
   identity: (c: Context) => IdentityClient
   now: () => number
@@ -119,6 +144,7 @@ export function requireInviter(options: RequireInviterOptions) {
     const caller = await identifyCaller(c.req.header('authorization'), {
       now: options.now,
       apiKeys: options.apiKeys,
+      jwtSecret: options.jwtSecret,
       getUser: (token) => options.identity(c).getUser(token),
     })
     c.get('logFields').caller = callerLabel(caller)

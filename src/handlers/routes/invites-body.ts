@@ -8,6 +8,18 @@ export interface InvitesRequest {
 }
 
 const FIELDS = new Set(['email', 'emails', 'data'])
+/**
+ * Metadata is a few flat fields (a name, a plan). JSON.parse takes any depth,
+ * but JSON.stringify throws a RangeError a few thousand levels down, long
+ * after the request was accepted; refuse it here as the caller's mistake.
+ */
+export const MAX_DATA_DEPTH = 20
+/**
+ * GoTrue copies user_metadata into every access token of the user, and
+ * Netlify keeps that token in the nf_jwt cookie, which browsers drop past
+ * 4 KB; base64 makes the metadata a third larger on the way.
+ */
+export const MAX_DATA_BYTES = 2048
 const EXAMPLE = '{"email": "ann@example.com"} or {"emails": ["ann@example.com", "bob@example.com"]}'
 
 /**
@@ -46,7 +58,30 @@ export function parseInvitesBody(text: string, maxBatch: number): InvitesRequest
   if (body.data !== undefined && body.data !== null && !isObject(body.data)) {
     throw new BadRequestError('"data" must be a JSON object (it becomes the user_metadata of each invited user)')
   }
+  if (isObject(body.data)) assertMetadataSized(body.data)
   return { emails, data: isObject(body.data) ? body.data : undefined }
+}
+
+function assertMetadataSized(data: Record<string, unknown>): void {
+  if (nestedDeeperThan(data, MAX_DATA_DEPTH)) {
+    throw new BadRequestError(`"data" is nested more than ${MAX_DATA_DEPTH} levels deep: user metadata should be a few flat fields`)
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(data), 'utf8')
+  if (bytes > MAX_DATA_BYTES) {
+    throw new BadRequestError(`"data" is ${bytes} bytes of JSON; the limit is ${MAX_DATA_BYTES}, as it rides in every access token of the user`)
+  }
+}
+
+/** Walks with a stack of its own, not recursion, so no depth can overflow the call stack here either. */
+function nestedDeeperThan(value: object, max: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]]
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [item, depth] = next
+    if (typeof item !== 'object' || item === null) continue
+    if (depth > max) return true
+    for (const child of Object.values(item)) pending.push([child, depth + 1])
+  }
+  return false
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
