@@ -1,6 +1,8 @@
 import type { SenderCatalogue } from '../core/domain/catalogue.ts'
 import { githubSender } from './github/index.ts'
+import { paddleSender } from './paddle/index.ts'
 import type { Sender } from './sender.ts'
+import { shopifySender } from './shopify/index.ts'
 import { stripeSender } from './stripe/index.ts'
 
 /**
@@ -8,7 +10,7 @@ import { stripeSender } from './stripe/index.ts'
  * here: routes, the rules schema, `send`, the API-key check, `/health` and
  * the startup banner all follow from this list.
  */
-export const SENDERS: readonly Sender[] = [stripeSender, githubSender]
+export const SENDERS: readonly Sender[] = [stripeSender, githubSender, paddleSender, shopifySender]
 
 export function cataloguesOf(senders: readonly Sender[]): SenderCatalogue[] {
   return senders.map((sender) => sender.catalogue)
