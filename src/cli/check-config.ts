@@ -67,6 +67,8 @@ export async function runCheckConfig(argv: string[], io: CommandIO, env: Env): P
   const { rules, path } = loaded
 
   const errors: string[] = []
+  // Switched-off senders' rules that were not held to their API key: worth knowing, not wrong.
+  const notes: string[] = []
   const warnings = ruleWarnings(rules.rules)
   if (!rules.rules.length) warnings.push('there are no rules: every delivery is ignored')
   if (onNetlify && values.config === undefined && env.INVITE_BRIDGE_CONFIG?.trim()) {
@@ -86,7 +88,7 @@ export async function runCheckConfig(argv: string[], io: CommandIO, env: Env): P
     const unchecked = written.filter((index) => !enabled(rules.rules[index]!.source) && !hasApiKey(rules.rules[index]!.source))
     for (const index of unchecked) {
       const sender = SENDERS.find((candidate) => candidate.name === rules.rules[index]!.source)!
-      warnings.push(
+      notes.push(
         `rules[${index}] need ${sender.catalogue.api!.keyVariable}, but ${sender.secretVariable} is not set here, so ${sender.name} is off and they were not checked: where ${sender.secretVariable} is set, set ${sender.catalogue.api!.keyVariable} too`,
       )
     }
@@ -102,6 +104,7 @@ export async function runCheckConfig(argv: string[], io: CommandIO, env: Env): P
     for (const [index, rule] of rules.rules.entries()) io.out(['', ...describeRule(rule, index)].join('\n'))
   }
   if (path === null) io.err(`note: ${DEFAULTS_NOTE}`)
+  for (const note of notes) io.err(`note: ${note}`)
   for (const warning of warnings) io.err(`warning: ${warning}`)
   for (const error of errors) io.err(`error: ${error}`)
   if (errors.length) return 1

@@ -97,11 +97,11 @@ describe('invite-bridge check-config', () => {
     expect(withKey.status).toBe(0)
   })
 
-  it("does not hold a switched-off sender's rules to its key: it warns that they were not checked", async () => {
+  it("does not hold a switched-off sender's rules to its key: it notes that they were not checked", async () => {
     const path = await rulesFile({ rules: [{ source: 'stripe', events: ['customer.subscription.deleted'], revoke: ['pro'] }] })
     const { status, errLines } = await run(['--config', path])
     expect(status).toBe(0)
-    expect(errLines).toEqual([expect.stringMatching(/^warning: rules\[0\] need STRIPE_SECRET_KEY, but STRIPE_WEBHOOK_SECRET is not set here/)])
+    expect(errLines).toEqual([expect.stringMatching(/^note: rules\[0\] need STRIPE_SECRET_KEY, but STRIPE_WEBHOOK_SECRET is not set here/)])
   })
 
   it('exits 1 naming PADDLE_API_KEY and PADDLE_WEBHOOK_SECRET when Paddle is on without its key', async () => {

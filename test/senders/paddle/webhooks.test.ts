@@ -36,7 +36,7 @@ async function start(rules?: RulesFile) {
   })
   const deliver = async (init: RequestInit) => {
     const response = await bridge!.app.request('/webhooks/paddle', init)
-    return { status: response.status, ...((await response.json()) as Record<string, any>) }
+    return { status: response.status, ...((await response.json()) as Record<string, any>) } as Record<string, any>
   }
   const sample = (event: string, email: string) => paddleSender.samples[event]!({ email })
   return { bridge, api, current, previous, deliver, sample }
