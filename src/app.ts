@@ -67,7 +67,8 @@ export function createApp(deps: AppDeps): Hono {
   )
   const reads = (source: string) => readsBySender.get(source) ?? null
   const rules = (deps.rules ?? defaultRules(catalogues)).rules
-  assertRulesConfigured(rules, catalogues, (source) => reads(source) !== null)
+  const enabled = (source: string) => (config.senders[source]?.secrets.length ?? 0) > 0
+  assertRulesConfigured(rules, catalogues, (source) => reads(source) !== null, enabled)
   const hashKey = hashKeyLoader(store, config.hashKey)
   const pipeline = (c: Context): PipelineDeps => ({
     store,

@@ -4,7 +4,7 @@ import type { Env } from '../core/config/env.ts'
 import { ConfigError, RulesError } from '../core/domain/errors.ts'
 import { cataloguesOf, SENDERS } from '../handlers/registry.ts'
 import { RULES_FILE_NAME } from '../rules/file.ts'
-import { assertRulesConfigured } from '../rules/load.ts'
+import { assertRulesConfigured, rulesNeedingApiKey } from '../rules/load.ts'
 import { DEFAULTS_NOTE, describeRule, readRules, ruleWarnings } from './rules-text.ts'
 import { UsageError, type CommandIO } from './usage.ts'
 
@@ -21,9 +21,13 @@ apply (invite paying buyers and new org members, no roles).
 
 Errors (exit 1):
   - any bad field: every one is listed by its path, e.g. rules[0].match.prices[0]
-  - rules that need the Stripe API (checkout rules matching prices or products,
-    subscription rules) while STRIPE_SECRET_KEY is not set: the bridge refuses
-    to start without it. On Netlify, give the variable the Builds scope too.
+  - rules that need a sender's API while its key is not set, for a sender whose
+    webhook secret is set: the bridge refuses to start without it. Stripe:
+    checkout rules matching prices or products, subscription rules
+    (STRIPE_SECRET_KEY); Paddle: every rule, as its events carry only a
+    customer id (PADDLE_API_KEY); Shopify: refund rules (SHOPIFY_ADMIN_TOKEN).
+    A sender whose secret is not set is off: its rules are only warned about.
+    On Netlify, give these variables the Builds scope too.
   - a bad setting in the environment (the bridge would answer 503)
   - on Netlify, no ${RULES_FILE_NAME}: the function bundles that file
 Warnings (exit 0): a rule that invites on an event that ends something
@@ -63,6 +67,8 @@ export async function runCheckConfig(argv: string[], io: CommandIO, env: Env): P
   const { rules, path } = loaded
 
   const errors: string[] = []
+  // Switched-off senders' rules that were not held to their API key: worth knowing, not wrong.
+  const notes: string[] = []
   const warnings = ruleWarnings(rules.rules)
   if (!rules.rules.length) warnings.push('there are no rules: every delivery is ignored')
   if (onNetlify && values.config === undefined && env.INVITE_BRIDGE_CONFIG?.trim()) {
@@ -75,7 +81,18 @@ export async function runCheckConfig(argv: string[], io: CommandIO, env: Env): P
       const sender = SENDERS.find((candidate) => candidate.name === source)
       return Boolean(sender?.reads?.(config.senders[source]!.settings, fetch))
     }
-    assertRulesConfigured(rules.rules, cataloguesOf(SENDERS), hasApiKey)
+    const enabled = (source: string) => (config.senders[source]?.secrets.length ?? 0) > 0
+    const catalogues = cataloguesOf(SENDERS)
+    // Only written rules: the defaults name every sender, and one not in use should cost no warning.
+    const written = path === null ? [] : rulesNeedingApiKey(rules.rules, catalogues)
+    const unchecked = written.filter((index) => !enabled(rules.rules[index]!.source) && !hasApiKey(rules.rules[index]!.source))
+    for (const index of unchecked) {
+      const sender = SENDERS.find((candidate) => candidate.name === rules.rules[index]!.source)!
+      notes.push(
+        `rules[${index}] need ${sender.catalogue.api!.keyVariable}, but ${sender.secretVariable} is not set here, so ${sender.name} is off and they were not checked: where ${sender.secretVariable} is set, set ${sender.catalogue.api!.keyVariable} too`,
+      )
+    }
+    assertRulesConfigured(rules.rules, catalogues, hasApiKey, enabled)
   } catch (error) {
     if (!(error instanceof RulesError || error instanceof ConfigError)) throw error
     errors.push(error.message)
@@ -87,6 +104,7 @@ export async function runCheckConfig(argv: string[], io: CommandIO, env: Env): P
     for (const [index, rule] of rules.rules.entries()) io.out(['', ...describeRule(rule, index)].join('\n'))
   }
   if (path === null) io.err(`note: ${DEFAULTS_NOTE}`)
+  for (const note of notes) io.err(`note: ${note}`)
   for (const warning of warnings) io.err(`warning: ${warning}`)
   for (const error of errors) io.err(`error: ${error}`)
   if (errors.length) return 1

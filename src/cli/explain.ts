@@ -13,7 +13,7 @@ import { explainDelivery, type Explanation } from './explain-delivery.ts'
 import { DEFAULTS_NOTE, describeEffect, describeMatch, readRules } from './rules-text.ts'
 import { UsageError, type CommandIO } from './usage.ts'
 
-export const EXPLAIN_HELP = `Usage: invite-bridge explain <payload.json> --source stripe|github [options]
+export const EXPLAIN_HELP = `Usage: invite-bridge explain <payload.json> --source stripe|github|paddle|shopify [options]
 
 Shows what the bridge would do with one delivery: which rules name the event,
 which of them match, and the plan: invite or not, roles granted and revoked,
@@ -22,7 +22,9 @@ and nothing is written anywhere.
 
 The payload is what the provider posts: a whole Stripe event (the Dashboard's
 event JSON, or \`stripe events retrieve evt_…\`), or a GitHub webhook body
-(the webhook's Recent Deliveries → Payload) with its X-GitHub-Event in --event.
+(the webhook's Recent Deliveries → Payload) with its X-GitHub-Event in --event,
+a whole Paddle notification (event_id, event_type, data), or a Shopify webhook
+body with its X-Shopify-Topic in --event.
 
 Rules on the prices or products of a checkout need the session's line items,
 which the event does not carry: with STRIPE_SECRET_KEY set they are read from
@@ -31,9 +33,11 @@ those rules cannot be evaluated, and explain says which and exits 1. People
 are not looked up: a GitHub login or a Stripe customer is shown as such.
 
 Options:
-  --source <stripe|github>  where the payload comes from (required)
+  --source <name>           where the payload comes from: stripe, github, paddle
+                            or shopify (required)
   --event <name>            the X-GitHub-Event header, e.g. organization (required
-                            for github; the action comes from the payload)
+                            for github; the action comes from the payload), or the
+                            X-Shopify-Topic, e.g. orders/paid (required for shopify)
   --config <path>           the rules file (default: $INVITE_BRIDGE_CONFIG, else
                             ./invite-bridge.config.json, else the built-in defaults)
   --json                    print the result as JSON (outcome, reason, rules, plan)
@@ -42,6 +46,7 @@ Options:
 Examples:
   invite-bridge explain event.json --source stripe
   invite-bridge explain payload.json --source github --event organization
+  invite-bridge explain order.json --source shopify --event orders/paid
 
 Exit status: 0 when explained (skipped and ignored included), 1 when a rule
 could not be evaluated, the rules are invalid or the Stripe API failed,
@@ -59,7 +64,7 @@ export async function runExplain(argv: string[], io: CommandIO, env: Env): Promi
     },
   })
   const [file, ...extra] = positionals
-  if (!file) throw new UsageError('name the payload file: invite-bridge explain <payload.json> --source stripe|github')
+  if (!file) throw new UsageError('name the payload file: invite-bridge explain <payload.json> --source stripe|github|paddle|shopify')
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`)
   const sender = senderNamed(values.source)
   const delivery = toDelivery(sender, values.event, readPayload(file))

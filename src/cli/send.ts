@@ -23,7 +23,8 @@ Options:
   --name <name>         the buyer's name (Stripe), sent on as full_name
   --login <login>       a GitHub login (member_added, or member_invited without --email)
   --file <path>         send this JSON payload instead of a built one; for github,
-                        <event> is then the X-GitHub-Event name (e.g. organization)
+                        <event> is then the X-GitHub-Event name (e.g. organization),
+                        for shopify the X-Shopify-Topic (e.g. orders/paid)
   --url <url>           the bridge (default: http://localhost:$PORT, PORT default 8888)
   --secret <secret>     signing secret (default: the sender's variable, e.g.
                         $STRIPE_WEBHOOK_SECRET, else the development secret that
@@ -36,6 +37,11 @@ Options:
 Examples:
   invite-bridge send stripe checkout.session.completed --email ann@example.com
   invite-bridge send github organization.member_invited --email bob@example.com
+  invite-bridge send shopify orders/paid --email cy@example.com
+  invite-bridge send paddle transaction.completed --email di@example.com
+      (Paddle's events carry only a customer id: the bridge reads the address
+      from PADDLE_API_URL with PADDLE_API_KEY, so that API, or a stand-in,
+      must hold the customer the sample names for this address)
   invite-bridge send stripe invoice.paid --email ann@example.com --repeat 20 --concurrency 10
 
 Exit status: 0 when every delivery was accepted (2xx, or 409 "in progress"

@@ -8,6 +8,7 @@ import { jsonLineLogger } from '../core/domain/log.ts'
 import { cataloguesOf, SENDERS } from '../handlers/registry.ts'
 import { createIdentitySandbox, type IdentitySandbox } from '../sandbox/identity-sandbox.ts'
 import { loadRulesOrDefaults } from '../rules/file.ts'
+import { rulesNeedingApiKey } from '../rules/load.ts'
 import type { RulesFile } from '../rules/schema.ts'
 import { openSqliteStore } from '../stores/sqlite-store.ts'
 import { devSecretsPath, devWebhookSecret, loadOrCreateDevSecrets } from './dev-secrets.ts'
@@ -46,17 +47,18 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const useSandbox = !production && !env.IDENTITY_URL?.trim()
 
   const dev = production ? null : loadOrCreateDevSecrets(dataDir)
-  // Off production, a sender whose secret is not set gets a development one, so `send` works at once.
+  const rules = await localRules(env)
+  // Off production, a sender whose secret is not set gets a development one, so `send` works at once;
+  // not one whose rules need an API key that is not set (Paddle's always do): it stays off instead of stopping npm start.
+  const lacksKey = sendersLackingKeys(rules.file, env)
   const generated = new Map(
     SENDERS.flatMap((sender) => {
-      const secret = dev && !env[sender.secretVariable]?.trim() ? devWebhookSecret(dev, sender.name) : undefined
+      const secret = dev && !env[sender.secretVariable]?.trim() && !lacksKey.has(sender.name) ? devWebhookSecret(dev, sender.name) : undefined
       return secret ? [[sender.name, { variable: sender.secretVariable, secret }] as const] : []
     }),
   )
-  const config = loadConfig({ ...env, ...Object.fromEntries([...generated.values()].map(({ variable, secret }) => [variable, secret])) }, SENDERS)
-
   // Refuse before listening, so a bad setup never half-starts (createApp checks the rules against the settings).
-  const rules = await localRules(env)
+  const config = loadConfig({ ...env, ...Object.fromEntries([...generated.values()].map(({ variable, secret }) => [variable, secret])) }, SENDERS)
   const store = openSqliteStore({ dir: dataDir })
   let app: Hono
   try {
@@ -93,7 +95,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   root.get('/', serveStaticPage(new URL('../../public/index.html', import.meta.url)))
   root.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404))
 
-  const banner = describe({ config, url, dataDir, production, useSandbox, generated, rules: rules.origin })
+  const banner = describe({ config, url, dataDir, production, useSandbox, generated, lacksKey, rules: rules.origin })
   return {
     url,
     port: listening.port,
@@ -113,6 +115,8 @@ function describe(facts: {
   production: boolean
   useSandbox: boolean
   generated: ReadonlyMap<string, unknown>
+  /** Senders left off because their rules need an API key: the key's variable. */
+  lacksKey: ReadonlyMap<string, string[]>
   rules: string
 }): string[] {
   const { config, url, dataDir, generated } = facts
@@ -120,7 +124,7 @@ function describe(facts: {
   const secretsFile = shortPath(devSecretsPath(dataDir))
   const source = (name: string, variable: string) =>
     !config.senders[name]?.secrets.length
-      ? `  ${name}: disabled (set ${variable})`
+      ? `  ${name}: disabled (set ${[variable, ...(facts.lacksKey.get(name) ?? [])].join(' and ')})`
       : `  ${name}: ${url}/webhooks/${name}${generated.has(name) ? ` (development secret in ${secretsFile})` : ''}`
   const identity = facts.useSandbox
     ? `  identity: SANDBOX at ${url}/.netlify/identity (development only, users in ${where}/identity-users.json; set IDENTITY_URL for a real one)`
@@ -134,6 +138,17 @@ function describe(facts: {
     `  rules: ${facts.rules}`,
     `  store: ${where}/invite-bridge.sqlite`,
   ]
+}
+
+/** Senders whose rules need an API key that is not set, with that key's variable. */
+function sendersLackingKeys(rules: RulesFile, env: Env): Map<string, string[]> {
+  const needing = new Set(rulesNeedingApiKey(rules.rules, cataloguesOf(SENDERS)).map((index) => rules.rules[index]!.source))
+  return new Map(
+    SENDERS.flatMap((sender) => {
+      const key = sender.catalogue.api?.keyVariable
+      return key && needing.has(sender.name) && !sender.reads?.(sender.readSettings(env), fetch) ? [[sender.name, [key]] as const] : []
+    }),
+  )
 }
 
 /** A path as the person who started the server would type it. */

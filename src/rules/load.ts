@@ -48,9 +48,18 @@ export function rulesNeedingApiKey(rules: readonly Rule[], catalogues: Catalogue
   })
 }
 
-/** A rule that needs an API key while none is set would fail on every delivery: refuse to start instead. */
-export function assertRulesConfigured(rules: readonly Rule[], catalogues: Catalogues, hasApiKey: (source: string) => boolean): void {
-  const needing = rulesNeedingApiKey(rules, catalogues)
+/**
+ * A rule that needs an API key while none is set would fail on every delivery: refuse to start instead.
+ * Rules of a disabled sender (no webhook secret) never run, so they are not checked: an install that
+ * does not use a sender never needs its key.
+ */
+export function assertRulesConfigured(
+  rules: readonly Rule[],
+  catalogues: Catalogues,
+  hasApiKey: (source: string) => boolean,
+  isEnabled: (source: string) => boolean = () => true,
+): void {
+  const needing = rulesNeedingApiKey(rules, catalogues).filter((index) => isEnabled(rules[index]!.source))
   const missing = catalogues.flatMap((catalogue) => {
     const indexes = needing.filter((index) => rules[index]!.source === catalogue.source)
     return indexes.length && catalogue.api && !hasApiKey(catalogue.source)

@@ -8,7 +8,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.ts'
 import type { Env } from '../../src/core/config/env.ts'
-import { rulesFor as parseRules } from '../helpers/senders.ts'
+import { DEFAULT_RULES, rulesFor as parseRules } from '../helpers/senders.ts'
 
 const repo = fileURLToPath(new URL('../..', import.meta.url))
 let dir: string
@@ -88,12 +88,27 @@ describe('invite-bridge check-config', () => {
 
   it('exits 1 naming STRIPE_SECRET_KEY when a rule needs the Stripe API and no key is set, as the bridge refuses to start', async () => {
     const path = await rulesFile({ rules: [{ source: 'stripe', events: ['checkout.session.completed'], match: { prices: ['price_pro'] }, roles: ['pro'] }] })
-    const without = await run(['--config', path])
+    const enabled = { STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(12).toString('hex')}` }
+    const without = await run(['--config', path], enabled)
     expect(without.status).toBe(1)
     expect(without.errLines).toEqual([expect.stringMatching(/^error: rules\[0\] need the Stripe API.*set STRIPE_SECRET_KEY/)])
 
-    const withKey = await run(['--config', path], { STRIPE_SECRET_KEY: `rk_test_${randomBytes(12).toString('hex')}` })
+    const withKey = await run(['--config', path], { ...enabled, STRIPE_SECRET_KEY: `rk_test_${randomBytes(12).toString('hex')}` })
     expect(withKey.status).toBe(0)
+  })
+
+  it("does not hold a switched-off sender's rules to its key: it notes that they were not checked", async () => {
+    const path = await rulesFile({ rules: [{ source: 'stripe', events: ['customer.subscription.deleted'], revoke: ['pro'] }] })
+    const { status, errLines } = await run(['--config', path])
+    expect(status).toBe(0)
+    expect(errLines).toEqual([expect.stringMatching(/^note: rules\[0\] need STRIPE_SECRET_KEY, but STRIPE_WEBHOOK_SECRET is not set here/)])
+  })
+
+  it('exits 1 naming PADDLE_API_KEY and PADDLE_WEBHOOK_SECRET when Paddle is on without its key', async () => {
+    const path = await rulesFile({ rules: [{ source: 'paddle', events: ['transaction.completed'] }] })
+    const { status, errLines } = await run(['--config', path], { PADDLE_WEBHOOK_SECRET: randomBytes(16).toString('hex') })
+    expect(status).toBe(1)
+    expect(errLines).toEqual([expect.stringMatching(/^error: rules\[0\] need the Paddle API.*set PADDLE_API_KEY.*unset PADDLE_WEBHOOK_SECRET to turn Paddle off/)])
   })
 
   it('exits 1 on a bad setting in the environment', async () => {
@@ -139,7 +154,7 @@ describe('check-config as Netlify runs it', () => {
   it('with no rules file in the working directory, notes that the defaults apply', async () => {
     const empty = await mkdtemp(join(dir, 'empty-'))
     const { stdout, stderr } = await node(empty, {})
-    expect(stdout).toContain('Rules: built-in defaults (4 rules)')
+    expect(stdout).toContain(`Rules: built-in defaults (${DEFAULT_RULES.rules.length} rules)`)
     expect(stderr).toContain('note: no rules file')
     // On Netlify the function bundles invite-bridge.config.json: without it the build must stop.
     await expect(node(empty, { NETLIFY: 'true' })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('create it') })

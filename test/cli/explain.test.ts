@@ -152,7 +152,7 @@ describe('invite-bridge explain', () => {
   it.each([
     [[], 'name the payload file'],
     [['x.json', 'y.json', '--source', 'stripe'], 'unexpected argument "y.json"'],
-    [[fixture('stripe/invoice.paid')], '--source must be stripe, github, polar or lemonsqueezy'],
+    [[fixture('stripe/invoice.paid')], '--source must be stripe, github, polar, lemonsqueezy, paddle or shopify'],
     [[fixture('github/ping'), '--source', 'github'], '--event is required for github'],
     [[fixture('github/ping'), '--source', 'github', '--event', 'organization.member_removed'], '--event is the X-GitHub-Event header (e.g. organization)'],
     [[fixture('stripe/invoice.paid'), '--source', 'stripe', '--event', 'invoice'], '--event is for github'],

@@ -21,8 +21,8 @@ describe('invite-bridge send: arguments', () => {
   })
 
   it.each([
-    [['send'], 'the first argument must be stripe, github, polar or lemonsqueezy'],
-    [['send', 'paddle', 'x'], 'the first argument must be stripe, github, polar or lemonsqueezy'],
+    [['send'], 'the first argument must be stripe, github, polar, lemonsqueezy, paddle or shopify'],
+    [['send', 'gumroad', 'x'], 'the first argument must be stripe, github, polar, lemonsqueezy, paddle or shopify'],
     [['send', 'stripe'], 'name the stripe event'],
     [['send', 'stripe', 'charge.refunded', '--email', 'a@example.com'], 'unknown stripe event "charge.refunded"'],
     [['send', 'stripe', 'invoice.paid'], '--email is required'],

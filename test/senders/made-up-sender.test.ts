@@ -32,7 +32,7 @@ describe('a sender added as one folder (test/senders/acme)', () => {
     expect(await deliver(signed.init)).toMatchObject({ status: 200, outcome: 'invited' })
     expect(await deliver(signed.init)).toMatchObject({ status: 200, outcome: 'duplicate' })
     expect(bridge.inviteRequestsTo('ann@example.com')).toBe(1)
-    expect(await (await bridge.app.request('/health')).json()).toEqual({ status: 'ok', sources: { stripe: true, github: true, polar: false, lemonsqueezy: false, acme: true } })
+    expect(await (await bridge.app.request('/health')).json()).toEqual({ status: 'ok', sources: { stripe: true, github: true, polar: false, lemonsqueezy: false, paddle: false, shopify: false, acme: true } })
   })
 
   it('refuses a body signed with another secret, and invites no one', async () => {

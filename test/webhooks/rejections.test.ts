@@ -154,11 +154,11 @@ describe('GET /health', () => {
     const response = await bridge.app.request('/health')
     expect(response.status).toBe(200)
     const body = await response.json()
-    expect(body).toEqual({ status: 'ok', sources: { stripe: true, github: true, polar: false, lemonsqueezy: false } })
+    expect(body).toEqual({ status: 'ok', sources: { stripe: true, github: true, polar: false, lemonsqueezy: false, paddle: false, shopify: false } })
   })
 
   it('answers unknown routes with a JSON 404', async () => {
-    const response = await bridge.app.request('/webhooks/paddle', { method: 'POST', body: '{}' })
+    const response = await bridge.app.request('/webhooks/gumroad', { method: 'POST', body: '{}' })
     expect(response.status).toBe(404)
     expect(await response.json()).toMatchObject({ error: { code: 'not_found' } })
   })
