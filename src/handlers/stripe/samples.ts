@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { SampleOptions, SamplePayload } from '../sender.ts'
 
@@ -20,6 +20,8 @@ function buyer(event: string) {
     if (options.email === undefined) throw new Error('--email is required for this Stripe event')
     const payload = fresh(event)
     const object = payload.data.object as Record<string, any>
+    // One customer per address, as in a real account: the ledger links a customer to the account it was given.
+    object.customer = `cus_${createHash('sha256').update(options.email.trim().toLowerCase()).digest('hex').slice(0, 14)}`
     if (object.object === 'checkout.session') {
       object.customer_details.email = options.email
       if (options.name !== undefined) object.customer_details.name = options.name
