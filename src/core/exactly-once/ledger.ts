@@ -29,15 +29,19 @@ export async function readLink(store: KeyValueStore, key: string): Promise<Ledge
   return (await store.get<LedgerLink>(key))?.value ?? null
 }
 
-/** Records the link, or replaces one that names another account (the caller found the old one gone). */
-export async function writeLink(store: KeyValueStore, key: string, link: LedgerLink): Promise<void> {
+/**
+ * Records the link. The first account a subject was given keeps it: another
+ * event racing this one with another address does not take it over. Only a
+ * link to the account the caller found deleted (`gone`) is replaced.
+ */
+export async function writeLink(store: KeyValueStore, key: string, link: LedgerLink, gone?: string): Promise<void> {
   for (let turn = 0; turn < MAX_TURNS; turn++) {
     const current = await store.get<LedgerLink>(key)
     if (!current) {
       if ((await store.create(key, link)).created) return
       continue
     }
-    if (current.value.userId === link.userId) return
+    if (current.value.userId !== gone) return
     if ((await store.replace(key, link, current.etag)).replaced) return
   }
   throw new Error(`ledger record ${key} kept changing while it was written`)
