@@ -66,7 +66,8 @@ describe('npm start, over real HTTP', () => {
   it('logs one JSON line per delivery with the address masked', async () => {
     const event = stripeEvent('checkout.session.completed', {
       id: 'evt_logged_delivery',
-      object: { customer_details: { email: 'lou.logged@example.com', name: 'Lou Logged' } },
+      // Lou is a customer of her own: the ledger links a Stripe customer to one account.
+      object: { customer: 'cus_LouLogged0001', customer_details: { email: 'lou.logged@example.com', name: 'Lou Logged' } },
     })
     const before = server.output().length
     const deliveries = () =>

@@ -29,6 +29,24 @@ describe('mapGitHubEvent', () => {
     expect(map('organization', removed)).toMatchObject({ eventType: 'organization.member_removed', recipient: { kind: 'account' } })
   })
 
+  it('names the member by user id, which survives a rename, on added and removed', () => {
+    const added = githubExample('organization', 'member_added')
+    expect(map('organization', added).subject).toBe(`user:${added.membership.user.id}`)
+    expect(map('organization', { ...added, action: 'member_removed' }).subject).toBe(`user:${added.membership.user.id}`)
+  })
+
+  it('names the invitee of an invitation by login by their user id, or by login when the payload carries no user', () => {
+    const payload = githubExample('organization', 'member_invited')
+    expect(map('organization', payload).subject).toBe(`user:${payload.user.id}`)
+    delete payload.user
+    payload.invitation.login = 'HackToCat'
+    expect(map('organization', payload).subject).toBe('login:hacktocat')
+  })
+
+  it('names no subject for an invitation by email alone: GitHub never says which account accepts it', () => {
+    expect(map('organization', githubInvitationByEmail('new.member@example.com'))).not.toHaveProperty('subject')
+  })
+
   it('skips ping', () => {
     expect(map('ping', githubExample('ping')).skip).toContain('ping')
   })

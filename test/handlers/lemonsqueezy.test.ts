@@ -5,6 +5,7 @@ import { lemonSqueezyEventId } from '../../src/handlers/lemonsqueezy/event-id.ts
 import { lemonSqueezySender } from '../../src/handlers/lemonsqueezy/index.ts'
 import { mapLemonSqueezyEvent } from '../../src/handlers/lemonsqueezy/map.ts'
 import { verifyLemonSqueezyEvent } from '../../src/handlers/lemonsqueezy/verify.ts'
+import { sampleAccountNumber } from '../../src/handlers/sample-ids.ts'
 
 const secret = () => randomBytes(16).toString('hex')
 const sample = (event: string) => lemonSqueezySender.samples[event]!({ email: 'darlene@example.com', name: 'Darlene D' })
@@ -86,7 +87,8 @@ describe('mapLemonSqueezyEvent', () => {
       eventId: 'id-1',
       eventType: 'order_created',
       recipient: { kind: 'email', email: 'darlene@example.com' },
-      subject: '2468024',
+      // `send` gives each address its own customer, as a shop keeps one per buyer.
+      subject: String(sampleAccountNumber('darlene@example.com')),
       data: { full_name: 'Darlene D' },
       facts: { source: 'lemonsqueezy', event: 'order_created', lemonsqueezy: { products: ['98765'], variants: ['123456'], testMode: true } },
     })

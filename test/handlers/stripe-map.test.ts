@@ -9,7 +9,9 @@ describe('mapStripeEvent', () => {
       source: 'stripe',
       eventId: event.id,
       eventType: 'checkout.session.completed',
+      idSigned: true,
       occurredAt: (event.created as number) * 1000,
+      subject: 'cus_TbCdEfGhIjKlMn',
       recipient: { kind: 'email', email: 'Ann.Buyer@Example.com ' },
       data: { full_name: 'Ann Buyer' },
       facts: { source: 'stripe', event: 'checkout.session.completed', stripe: { items: null, mode: 'payment', livemode: false, metadata: {} } },
@@ -46,6 +48,14 @@ describe('mapStripeEvent', () => {
       recipient: { kind: 'account', account: 'cus_TbCdEfGhIjKlMn' },
       facts: { stripe: { items: [{ price: 'price_1QxYyAB2cDeFgHiJpRoMoNtH', product: 'prod_TbPro123456789' }] } },
     })
+  })
+
+  it('names the customer as the subject of invoices and subscriptions, expanded or not, and none for a guest checkout', () => {
+    expect(mapStripeEvent(stripeEvent('invoice.paid')).subject).toBe('cus_TbCdEfGhIjKlMn')
+    expect(mapStripeEvent(stripeEvent('customer.subscription.deleted')).subject).toBe('cus_TbCdEfGhIjKlMn')
+    const expanded = stripeEvent('customer.subscription.deleted', { object: { customer: { id: 'cus_Expanded0001', object: 'customer' } } })
+    expect(mapStripeEvent(expanded)).toMatchObject({ subject: 'cus_Expanded0001', recipient: { kind: 'account', account: 'cus_Expanded0001' } })
+    expect(mapStripeEvent(stripeEvent('checkout.session.completed', { object: { customer: null } }))).not.toHaveProperty('subject')
   })
 
   it('names nobody when the paid session has no customer email', () => {

@@ -54,9 +54,15 @@ export interface TestBridge {
  * temp folder. `env` overrides or removes (undefined) any setting.
  */
 export async function startTestBridge(
-  options: { env?: Env; senders?: readonly Sender[]; deps?: (identity: ServedIdentitySandbox) => Promise<Partial<AppDeps>> } = {},
+  options: {
+    env?: Env
+    senders?: readonly Sender[]
+    deps?: (identity: ServedIdentitySandbox) => Promise<Partial<AppDeps>>
+    /** A local store folder written before (removed on close); a fresh one by default. */
+    dataDir?: string
+  } = {},
 ): Promise<TestBridge> {
-  const dir = await mkdtemp(join(tmpdir(), 'invite-bridge-test-'))
+  const dir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'invite-bridge-test-')))
   const jwtSecret = randomBytes(32).toString('hex')
   const identity = await serveIdentitySandbox({ jwtSecret, siteUrl: 'http://localhost:8888' })
   const secrets = { stripe: stripeSecret(), github: githubSecret() }

@@ -137,8 +137,8 @@ describe('routes that are not configured', () => {
       expect(body.error.code).toBe('identity_not_configured')
       expect(body.error.message).toContain('IDENTITY_URL')
       expect(body.error.message).toContain('IDENTITY_ADMIN_TOKEN')
-      // Nothing was claimed: the event is still open for the retry that comes after the fix.
-      expect(await noIdentity.store.get('event/stripe/evt_1QxZ2dE5fGhIjKlM3nOpQrSt')).toBeNull()
+      // The claim was given back: the event is still open for the retry that comes after the fix.
+      expect(await noIdentity.store.get('event/stripe/evt_1QxZ2dE5fGhIjKlM3nOpQrSt')).toMatchObject({ value: { state: 'released' } })
     } finally {
       await noIdentity.close()
     }

@@ -85,7 +85,7 @@ describe('POST /webhooks/stripe', () => {
       const first = await rotating.app.request('/webhooks/stripe', await stripeRequest(stripeEvent('invoice.paid'), oldSecret))
       const second = await rotating.app.request(
         '/webhooks/stripe',
-        await stripeRequest(stripeEvent('checkout.session.async_payment_succeeded'), newSecret),
+        await stripeRequest(stripeEvent('checkout.session.async_payment_succeeded', { object: { customer: 'cus_SecondBuyer01' } }), newSecret),
       )
       expect([first.status, second.status]).toEqual([200, 200])
       expect(rotating.identity.sandbox.invites).toHaveLength(2)

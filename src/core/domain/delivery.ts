@@ -26,6 +26,14 @@ export interface Delivery {
    * then the first delivery of this event id stands in for it.
    */
   occurredAt?: number
+  /**
+   * The signature covers the event id (Stripe's is inside the signed body), so
+   * a second body under one id can only be the provider's own re-render (Stripe's
+   * `pending_webhooks` counts down between attempts), never a replay under a
+   * borrowed id. Absent (GitHub: the delivery id is an unsigned header): the
+   * id is bound to the first body it came with.
+   */
+  idSigned?: true
   /** Set when the event cannot count whatever the rules say (an unpaid session, a ping): why. */
   skip?: string
   recipient: Recipient | null
@@ -48,6 +56,8 @@ export type Outcome =
   | 'duplicate'
   | 'roles_updated'
   | 'no_account'
+  /** A revoke for a subject the ledger never linked to an account, whose address could not be found either. */
+  | 'unlinked'
   | 'ignored'
   | 'no_email'
   | 'rejected'
@@ -60,6 +70,10 @@ export interface DeliveryResult {
   /** Masked address, for the log line. */
   email?: string
   retryAfterSeconds?: number
+  /** Why this answer deserves attention (a revoke that reached nobody): logged as a warning. */
+  warning?: string
+  /** The sender's subject the warning is about (`user:123`, `cus_…`; never an email). */
+  subject?: string
   /** What happened to roles, when rules asked for a change. */
   roles?: { granted: string[]; revoked: string[] }
   /** What would have happened (dry run), or what the rules asked for. */

@@ -47,6 +47,7 @@ export type ErrorCode =
   | 'source_disabled'
   | 'identity_not_configured'
   | 'api_not_configured'
+  | 'event_id_mismatch'
   | 'internal_error'
   | UpstreamCode
 

@@ -14,6 +14,12 @@ export type ClaimRecord = (
 ) & {
   /** When this key was first claimed; kept through takeovers and releases (absent in older records). */
   firstSeen?: number
+  /**
+   * sha256 of the signed body the claim was first taken for, kept through
+   * takeovers and releases. Absent for claims tied to no body (person, lock)
+   * and in records written before bodies were bound: those are honoured as before.
+   */
+  digest?: string
 }
 
 export type ClaimAttempt =
@@ -21,6 +27,9 @@ export type ClaimAttempt =
   | { kind: 'done'; outcome: string }
   /** Someone else holds a live lease: answer "try later". */
   | { kind: 'busy'; retryAfterSeconds: number }
+
+/** The key was first claimed for another body: whatever this one is, it is not that event. */
+export type BoundClaimAttempt = ClaimAttempt | { kind: 'mismatch' }
 
 export interface Claim {
   /** When the key was first claimed, by any attempt: for an event, the first time it was delivered. */
@@ -42,33 +51,56 @@ export interface ClaimOptions {
 const MAX_TURNS = 5
 
 export async function tryClaim(key: string, options: ClaimOptions): Promise<ClaimAttempt> {
+  // Without a digest nothing can mismatch.
+  return (await claimOnce(key, undefined, options)) as ClaimAttempt
+}
+
+/**
+ * tryClaim for a key that stands for one signed body (an event): the first
+ * claim records the body's digest, and a claim for another body under the same
+ * key is a `mismatch`, whatever state the record is in, so it neither does the
+ * work nor marks it done. A record without a digest is honoured as before.
+ */
+export function tryClaimBound(key: string, digest: string, options: ClaimOptions): Promise<BoundClaimAttempt> {
+  return claimOnce(key, digest, options)
+}
+
+async function claimOnce(key: string, digest: string | undefined, options: ClaimOptions): Promise<BoundClaimAttempt> {
   const { store, now, leaseMs } = options
-  const pending = (firstSeen: number): ClaimRecord => ({ state: 'pending', leaseUntil: now() + leaseMs, firstSeen })
+  const pending = (firstSeen: number, bound: string | undefined): ClaimRecord => ({
+    state: 'pending',
+    leaseUntil: now() + leaseMs,
+    firstSeen,
+    ...(bound ? { digest: bound } : {}),
+  })
 
   for (let turn = 0; turn < MAX_TURNS; turn++) {
     const firstSeen = now()
-    const created = await store.create<ClaimRecord>(key, pending(firstSeen))
-    if (created.created) return { kind: 'claimed', claim: heldClaim(key, created.etag, firstSeen, options) }
+    const created = await store.create<ClaimRecord>(key, pending(firstSeen, digest))
+    if (created.created) return { kind: 'claimed', claim: heldClaim(key, created.etag, { firstSeen, digest }, options) }
 
     const current = await store.get<ClaimRecord>(key)
     if (!current) continue
     const record = current.value
+    if (digest && record.digest && record.digest !== digest) return { kind: 'mismatch' }
     if (record.state === 'done') return { kind: 'done', outcome: record.outcome }
     if (record.state === 'pending' && record.leaseUntil > now()) {
       return { kind: 'busy', retryAfterSeconds: Math.max(1, Math.ceil((record.leaseUntil - now()) / 1000)) }
     }
-    const since = record.firstSeen ?? now()
-    const taken = await store.replace<ClaimRecord>(key, pending(since), current.etag)
-    if (taken.replaced) return { kind: 'claimed', claim: heldClaim(key, taken.etag, since, options) }
+    const kept = { firstSeen: record.firstSeen ?? now(), digest: record.digest ?? digest }
+    const taken = await store.replace<ClaimRecord>(key, pending(kept.firstSeen, kept.digest), current.etag)
+    if (taken.replaced) return { kind: 'claimed', claim: heldClaim(key, taken.etag, kept, options) }
   }
   return { kind: 'busy', retryAfterSeconds: 1 }
 }
 
-function heldClaim(key: string, etag: string, firstSeen: number, { store, now }: ClaimOptions): Claim {
+function heldClaim(key: string, etag: string, kept: { firstSeen: number; digest: string | undefined }, { store, now }: ClaimOptions): Claim {
+  const { firstSeen, digest } = kept
+  const bound = digest ? { digest } : {}
   return {
     firstSeen,
     async complete(outcome) {
-      const done: ClaimRecord = { state: 'done', outcome, at: now(), firstSeen }
+      const done: ClaimRecord = { state: 'done', outcome, at: now(), firstSeen, ...bound }
       if ((await store.replace(key, done, etag)).replaced) return
       // Our lease ran out and another attempt took the record over. The work
       // did happen, so "done" is still the truth: write it over whatever is there.
@@ -80,7 +112,7 @@ function heldClaim(key: string, etag: string, firstSeen: number, { store, now }:
     },
     async release() {
       // Losing this write means someone already took the claim over: nothing to give back.
-      await store.replace<ClaimRecord>(key, { state: 'released', at: now(), firstSeen }, etag)
+      await store.replace<ClaimRecord>(key, { state: 'released', at: now(), firstSeen, ...bound }, etag)
     },
   }
 }

@@ -22,6 +22,12 @@ const LOCK_LEASE_MS = 60_000
 export interface RoleChangeRequest {
   email: string
   userId?: string
+  /**
+   * The person's lock and history key, when the ledger recorded it (the hash
+   * of the address the account was first reached at, which may not be its
+   * address today); otherwise the hash of `email`.
+   */
+  personId?: string
   grant: string[]
   revoke: string[]
   /** When the event happened (ms). A change older than the last one applied to a role is skipped. */
@@ -42,12 +48,13 @@ export async function changeRoles(
   admin: RoleAdmin,
   deps: RoleChangeDeps,
 ): Promise<RoleChange> {
-  const key = `roles/${personId(request.email, await deps.hashKey())}`
+  const person = request.personId ?? personId(request.email, await deps.hashKey())
+  const key = `roles/${person}`
   const attempt = await claimWaiting(key, { ...deps, leaseMs: LOCK_LEASE_MS, waitMs: deps.waitMs ?? 3000 })
   if (attempt.kind === 'busy') return { status: 'busy', retryAfterSeconds: attempt.retryAfterSeconds }
   if (attempt.kind === 'done') throw new Error(`role lock ${key} is marked done; locks are only ever released`)
   try {
-    return await applyUnderLock(request, admin, { ...deps, key: `role-history/${personId(request.email, await deps.hashKey())}` })
+    return await applyUnderLock(request, admin, { ...deps, key: `role-history/${person}` })
   } finally {
     await attempt.claim.release().catch(() => {})
   }

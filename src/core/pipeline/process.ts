@@ -1,13 +1,13 @@
-import type { Plan } from '../../rules/match.ts'
-import type { Delivery, DeliveryResult, Recipient } from '../domain/delivery.ts'
-import { maskEmail, normaliseEmail } from '../domain/email.ts'
-import type { DirectoryEntry } from '../domain/facts.ts'
+import type { Delivery, DeliveryResult } from '../domain/delivery.ts'
+import { BridgeError } from '../domain/errors.ts'
 import type { IdentityClient } from '../domain/identity.ts'
-import { tryClaim } from '../exactly-once/claims.ts'
-import { inviteOnce } from '../exactly-once/invite-once.ts'
-import { changeRoles } from '../exactly-once/roles.ts'
+import { recordArrival } from '../exactly-once/arrival.ts'
+import { claimEvent } from '../exactly-once/event-claim.ts'
 import type { KeyValueStore } from '../exactly-once/store.ts'
-import { planDelivery, type PlanDeps } from './plan.ts'
+import { carryOut } from './carry-out.ts'
+import { planDelivery, type PlanDeps, type PlanResult } from './plan.ts'
+
+export { eventKey } from '../exactly-once/event-claim.ts'
 
 export interface PipelineDeps extends PlanDeps {
   store: KeyValueStore
@@ -20,35 +20,50 @@ export interface PipelineDeps extends PlanDeps {
   leaseMs: number
 }
 
-const PERSON_WAIT_MS = 3000
-
-export function eventKey(delivery: Pick<Delivery, 'source' | 'eventId'>): string {
-  return `event/${delivery.source}/${encodeURIComponent(delivery.eventId)}`
+/** What the door knows of a delivery besides what the sender mapped. */
+export interface Received {
+  /** sha256 (hex) of the raw signed body. */
+  bodyDigest?: string
 }
 
 /**
  * verify → map happened in the sender; this is plan → claim → invite and
  * roles → record, the same for every sender. The event claim makes every
- * change happen once per event id; the person claim (in inviteOnce) makes the
- * invite happen once per person. Done is recorded only after identity confirmed.
+ * change happen once per event (bound to its signed body where the signature
+ * does not cover the id); the person claim (in inviteOnce) makes the invite
+ * happen once per person. Done is recorded only after identity confirmed and
+ * the ledger holds the account the subject was given.
  */
-export async function processDelivery(delivery: Delivery, deps: PipelineDeps): Promise<DeliveryResult> {
-  const planned = await planDelivery(delivery, deps)
+export async function processDelivery(delivery: Delivery, deps: PipelineDeps, received: Received = {}): Promise<DeliveryResult> {
+  const digest = delivery.idSigned ? undefined : received.bodyDigest
+  let planned: PlanResult
+  try {
+    planned = await planDelivery(delivery, deps)
+  } catch (error) {
+    // Refused for now (a sender's API is down): the body still keeps its place in line for the retry.
+    if (digest && !deps.dryRun) await recordArrival(deps.store, delivery.source, digest, delivery.eventId, deps.now).catch(() => {})
+    throw error
+  }
   if ('ignored' in planned) return { outcome: 'ignored', reason: planned.ignored }
   const { plan } = planned
   const summary = { invite: plan.invite, grant: plan.grant, revoke: plan.revoke, rules: plan.matched }
   if (deps.dryRun) return { outcome: 'dry_run', reason: 'BRIDGE_DRY_RUN is set: nothing was written', plan: summary }
 
-  // Fails before anything is claimed, so the provider's retry after a fix goes through.
-  const identity = deps.identity()
-  const event = await tryClaim(eventKey(delivery), { store: deps.store, now: deps.now, leaseMs: deps.leaseMs })
-  if (event.kind === 'done') return { outcome: 'duplicate', reason: `event already handled (${event.outcome})` }
+  const event = await claimEvent(delivery, digest, { store: deps.store, now: deps.now, leaseMs: deps.leaseMs })
+  if (event.kind === 'mismatch') {
+    throw new BridgeError(422, 'event_id_mismatch', `Event ${delivery.eventId} was first delivered with another signed body: this body is not that event, and nothing was changed`)
+  }
+  if (event.kind === 'done') {
+    const under = event.eventId === delivery.eventId ? 'event already handled' : `this body was already delivered as event ${event.eventId}`
+    return { outcome: 'duplicate', reason: `${under} (${event.outcome})` }
+  }
   if (event.kind === 'busy') {
     return { outcome: 'in_progress', reason: 'this event is being handled by another attempt', retryAfterSeconds: event.retryAfterSeconds }
   }
 
   try {
-    const result = await carryOut(delivery, event.claim.firstSeen, plan, identity, deps)
+    // Inside the claim: a refusal here (no identity configured) releases it, and the first arrival stays recorded.
+    const result = await carryOut(delivery, event.at, plan, deps.identity(), deps)
     if (result.outcome === 'in_progress') await event.claim.release()
     else await event.claim.complete(result.outcome)
     return { ...result, plan: summary }
@@ -56,40 +71,4 @@ export async function processDelivery(delivery: Delivery, deps: PipelineDeps): P
     await event.claim.release().catch(() => {})
     throw error
   }
-}
-
-async function carryOut(delivery: Delivery, firstSeen: number, plan: Plan, identity: IdentityClient, deps: PipelineDeps): Promise<DeliveryResult> {
-  const person = await resolve(delivery, deps)
-  if (!person?.email) return { outcome: 'no_email', reason: 'the event names nobody with a known email address' }
-  const email = normaliseEmail(person.email)
-  if (!email) return { outcome: 'rejected', reason: 'the event carries an invalid email address' }
-
-  let invited: Awaited<ReturnType<typeof inviteOnce>> | undefined
-  if (plan.invite) {
-    const data = person.name && !plan.data.full_name ? { full_name: person.name, ...plan.data } : plan.data
-    // Waiting out another event's invite of this person (bounded) saves a 409 that GitHub would never retry.
-    invited = await inviteOnce(email, Object.keys(data).length ? data : undefined, identity, { ...deps, personWaitMs: PERSON_WAIT_MS })
-    if (invited.outcome === 'in_progress' || invited.outcome === 'rejected') return invited
-  }
-  if (!plan.grant.length && !plan.revoke.length) return invited!
-
-  const change = await changeRoles({ email, userId: invited?.userId, grant: plan.grant, revoke: plan.revoke, at: delivery.occurredAt ?? firstSeen }, identity, deps)
-  const masked = maskEmail(email)
-  if (change.status === 'busy') {
-    return { outcome: 'in_progress', reason: 'another change to this person is being applied', retryAfterSeconds: change.retryAfterSeconds, email: masked }
-  }
-  if (change.status === 'no_account') {
-    return invited ?? { outcome: 'no_account', reason: 'nobody has an account at this address: no roles to change', email: masked }
-  }
-  const roles = { granted: change.added, revoked: change.removed }
-  return invited ? { ...invited, roles } : { outcome: 'roles_updated', roles, email: masked }
-}
-
-async function resolve(delivery: Delivery, deps: PipelineDeps): Promise<DirectoryEntry | null> {
-  const recipient: Recipient | null = delivery.recipient
-  if (!recipient) return null
-  if (recipient.kind === 'email') return { email: recipient.email }
-  // Without its reads (no API key) a sender's account cannot be looked up; rules that need it are refused at startup.
-  const lookUp = deps.reads(delivery.source)?.person
-  return lookUp ? lookUp(recipient.account) : null
 }

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { sampleAccountNumber } from '../sample-ids.ts'
 import type { SampleOptions, SamplePayload } from '../sender.ts'
 
 /** A body of Lemon Squeezy's documented shape (see samples/SOURCES.md), fresh each call. */
@@ -15,6 +16,7 @@ function buyer(event: string) {
     payload.data.id = String(randomInt(1_000_000, 2 ** 40))
     payload.data.attributes.updated_at = new Date().toISOString()
     payload.data.attributes.user_email = options.email
+    payload.data.attributes.customer_id = sampleAccountNumber(options.email)
     if (options.name !== undefined) payload.data.attributes.user_name = options.name
     return { eventName: event, payload }
   }

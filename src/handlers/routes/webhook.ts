@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { Context } from 'hono'
 import type { SenderConfig } from '../../core/config/config.ts'
 import type { DeliveryResult, Outcome } from '../../core/domain/delivery.ts'
@@ -24,6 +25,7 @@ const STATUS_BY_OUTCOME: Record<Outcome, 200 | 409> = {
   rejected: 200,
   roles_updated: 200,
   no_account: 200,
+  unlinked: 200,
   dry_run: 200,
   // Another attempt holds the claim: the provider must come back, not give up.
   in_progress: 409,
@@ -42,11 +44,14 @@ export function webhookRoute(options: WebhookRouteOptions) {
       const rawBody = await c.req.text()
       const delivery = await sender.receive({ rawBody, headers: c.req.raw.headers, now: now() }, config).catch(asBadInput)
       Object.assign(fields, { eventId: delivery.eventId, eventType: delivery.eventType })
-      const result = await processDelivery(delivery, options.pipeline(c))
+      // What the signature covers, so an event id the signature does not cover is bound to the body it came with.
+      const bodyDigest = createHash('sha256').update(rawBody).digest('hex')
+      const result = await processDelivery(delivery, options.pipeline(c), { bodyDigest })
       Object.assign(fields, {
         outcome: result.outcome,
         reason: result.reason,
         email: result.email,
+        ...(result.warning ? { level: 'warn', warning: result.warning, subject: result.subject } : {}),
         rules: result.plan?.rules.join(','),
         granted: result.roles?.granted.join(','),
         revoked: result.roles?.revoked.join(','),

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { SampleOptions, SamplePayload } from '../sender.ts'
+import { sampleAccountNumber } from '../sample-ids.ts'
 
 /** A body from ./samples (Shopify's reference examples, see samples/SOURCES.md), fresh each call. */
 function sample(file: string): Record<string, any> {
@@ -21,6 +22,8 @@ export const shopifySamples: Record<string, (options: SampleOptions) => SamplePa
     order.line_items[0].id = freshId()
     order.processed_at = new Date().toISOString()
     order.email = order.contact_email = order.customer.email = options.email
+    order.customer.id = sampleAccountNumber(options.email)
+    order.customer.admin_graphql_api_id = `gid://shopify/Customer/${order.customer.id}`
     if (options.name !== undefined) {
       const [first, ...rest] = options.name.trim().split(/\s+/)
       order.customer.first_name = first ?? ''

@@ -26,6 +26,16 @@ function withName(name: string | undefined): Pick<Delivery, 'data'> {
   return name ? { data: { full_name: name } } : {}
 }
 
+/**
+ * The customer the object names (an id, or the expanded customer): Stripe's
+ * lasting id for the buyer, which the ledger links to the account it was given.
+ * A guest checkout names none.
+ */
+function subject(customer: unknown): Pick<Delivery, 'subject'> {
+  const id = text(customer) ?? text(record(customer).id)
+  return id ? { subject: id } : {}
+}
+
 /** What a verified Stripe event says: who, which items, which facts rules may match. Pure. */
 export function mapStripeEvent(event: StripeEventLike): Delivery {
   const object = record(event.data?.object)
@@ -34,6 +44,8 @@ export function mapStripeEvent(event: StripeEventLike): Delivery {
     source: 'stripe' as const,
     eventId: event.id,
     eventType: event.type,
+    // The id is inside the signed body: a second body under it is Stripe's own re-render, not a replay.
+    idSigned: true as const,
     ...(typeof created === 'number' && Number.isFinite(created) ? { occurredAt: created * 1000 } : {}),
   }
   const facts = (stripe: StripeFacts) => ({ source: 'stripe' as const, event: event.type, stripe })
@@ -48,6 +60,7 @@ export function mapStripeEvent(event: StripeEventLike): Delivery {
       const email = text(details.email)
       return {
         ...base,
+        ...subject(object.customer),
         ...(!status || !PAID_SESSION_STATUSES.has(status)
           ? { skip: `checkout session is not paid yet (payment_status: ${status ?? 'missing'})` }
           : {}),
@@ -64,6 +77,7 @@ export function mapStripeEvent(event: StripeEventLike): Delivery {
       const hasSubscription = Boolean(text(subscription.subscription) ?? text(object.subscription))
       return {
         ...base,
+        ...subject(object.customer),
         recipient: email ? { kind: 'email', email } : text(object.customer) ? { kind: 'account', account: object.customer } : null,
         ...withName(text(object.customer_name)),
         facts: facts({
@@ -80,6 +94,7 @@ export function mapStripeEvent(event: StripeEventLike): Delivery {
       const customer = text(object.customer) ?? text(record(object.customer).id)
       return {
         ...base,
+        ...subject(object.customer),
         recipient: customer ? { kind: 'account', account: customer } : null,
         facts: facts({ items: itemsFromSubscription(object), mode: 'subscription', livemode, metadata: record(object.metadata) }),
       }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { SampleOptions, SamplePayload } from '../sender.ts'
+import { sampleAccountHex } from '../sample-ids.ts'
 
 /** A sample from ./samples (Stripe's API reference shapes), fresh each call. */
 function sample(event: string): Record<string, any> {
@@ -20,6 +21,8 @@ function buyer(event: string) {
     if (options.email === undefined) throw new Error('--email is required for this Stripe event')
     const payload = fresh(event)
     const object = payload.data.object as Record<string, any>
+    // One customer per address, as in a real account: the ledger links a customer to the account it was given.
+    object.customer = `cus_${sampleAccountHex(options.email)}`
     if (object.object === 'checkout.session') {
       object.customer_details.email = options.email
       if (options.name !== undefined) object.customer_details.name = options.name

@@ -5,6 +5,7 @@ import { shopifySender } from '../../../src/handlers/shopify/index.ts'
 import { mapShopifyEvent } from '../../../src/handlers/shopify/map.ts'
 import { shopifyHmac } from '../../../src/handlers/shopify/signature.ts'
 import { verifyShopifyDelivery } from '../../../src/handlers/shopify/verify.ts'
+import { sampleAccountNumber } from '../../../src/handlers/sample-ids.ts'
 
 const order = () => shopifySender.samples['orders/paid']!({ email: 'ann@example.com' }).payload
 
@@ -16,7 +17,8 @@ describe('mapShopifyEvent', () => {
       eventId: 'w-1',
       eventType: 'orders/paid',
       recipient: { kind: 'email', email: 'ann@example.com' },
-      subject: '7390412374339',
+      // `send` gives each address its own customer, as a shop keeps one per buyer.
+      subject: String(sampleAccountNumber('ann@example.com')),
       data: { full_name: 'John Smith' },
       facts: { shopify: { items: [{ product: '632910392', variant: '808950810' }], test: true } },
     })
