@@ -7,9 +7,9 @@ export default defineConfig({
     // Two cores here and in CI: keep child processes and servers from starving each other.
     maxWorkers: 2,
     projects: [
-      { extends: true, test: { name: 'gotrue', include: ['test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'] } },
       // The webhook suite again, against the Supabase Auth double (test/helpers/bridge.ts reads TEST_IDENTITY).
-      { extends: true, test: { name: 'supabase', include: ['test/webhooks/**/*.test.ts'], env: { TEST_IDENTITY: 'supabase' } } },
+      { extends: true, test: { name: 'webhooks-on-supabase', include: ['test/webhooks/**/*.test.ts'], env: { TEST_IDENTITY: 'supabase' } } },
     ],
   },
 })

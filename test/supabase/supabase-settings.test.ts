@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError } from '../../src/core/domain/errors.ts'
+import { startTestBridge } from '../helpers/bridge.ts'
+import { stripeEvent } from '../helpers/fixtures.ts'
+import { bridgeConfig } from '../helpers/senders.ts'
+
+describe('IDENTITY_PROVIDER', () => {
+  it('defaults to gotrue, and reads supabase in any case', () => {
+    expect(bridgeConfig({}).identity.provider).toBe('gotrue')
+    expect(bridgeConfig({ IDENTITY_PROVIDER: ' Supabase ' }).identity.provider).toBe('supabase')
+  })
+
+  it('refuses anything else, naming the variable and the values it takes', () => {
+    expect(() => bridgeConfig({ IDENTITY_PROVIDER: 'auth0' })).toThrow(ConfigError)
+    expect(() => bridgeConfig({ IDENTITY_PROVIDER: 'auth0' })).toThrow('IDENTITY_PROVIDER must be gotrue or supabase (default gotrue), got "auth0"')
+  })
+
+  it('names SUPABASE_URL, not its value, when it is not an http(s) URL', () => {
+    expect(() => bridgeConfig({ SUPABASE_URL: 'sb_secret_abc' })).toThrow(/^SUPABASE_URL must be an http\(s\) URL/)
+    expect(() => bridgeConfig({ SUPABASE_URL: 'sb_secret_abc' })).not.toThrow(/sb_secret_abc/)
+  })
+})
+
+describe('a bridge on Supabase', () => {
+  it("invites through Supabase even when Netlify's runtime offers its own identity", async () => {
+    const bridge = await startTestBridge({
+      identity: 'supabase',
+      deps: async () => ({ runtimeIdentity: () => ({ url: 'http://127.0.0.1:9/.netlify/identity', token: 'runtime-token' }) }),
+    })
+    try {
+      expect(await bridge.deliverStripe(stripeEvent('invoice.paid'))).toMatchObject({ status: 200, outcome: 'invited' })
+      expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
+    } finally {
+      await bridge.close()
+    }
+  })
+
+  it('keeps the service role key out of answers and logs, even when Supabase refuses it', async () => {
+    const key = `sb_secret_${crypto.randomUUID()}`
+    const bridge = await startTestBridge({ identity: 'supabase', env: { SUPABASE_SERVICE_ROLE_KEY: key } })
+    try {
+      const answer = await bridge.deliverStripe(stripeEvent('invoice.paid'))
+      expect(answer).toMatchObject({ status: 503, error: { code: 'identity_auth_failed' } })
+      expect(JSON.stringify([answer, bridge.logs])).not.toContain(key)
+    } finally {
+      await bridge.close()
+    }
+  })
+})
