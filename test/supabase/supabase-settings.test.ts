@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../src/core/domain/errors.ts'
+import { startLocalServer } from '../../src/local/start.ts'
 import { startTestBridge } from '../helpers/bridge.ts'
 import { stripeEvent } from '../helpers/fixtures.ts'
 import { bridgeConfig } from '../helpers/senders.ts'
@@ -44,6 +48,25 @@ describe('a bridge on Supabase', () => {
       expect(JSON.stringify([answer, bridge.logs])).not.toContain(key)
     } finally {
       await bridge.close()
+    }
+  })
+})
+
+describe('npm start with IDENTITY_PROVIDER=supabase', () => {
+  it('starts no GoTrue sandbox, and its banner says the key is set without showing it', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'invite-bridge-supabase-'))
+    const key = `sb_secret_${crypto.randomUUID()}`
+    const server = await startLocalServer({
+      env: { BRIDGE_DATA_DIR: dataDir, PORT: '0', IDENTITY_PROVIDER: 'supabase', SUPABASE_URL: 'https://project.supabase.example', SUPABASE_SERVICE_ROLE_KEY: key },
+      print: () => {},
+    })
+    try {
+      expect(server.banner).toContain('  identity: Supabase Auth at https://project.supabase.example/auth/v1 (service role key set)')
+      expect(server.banner.join('\n')).not.toContain(key)
+      expect((await fetch(`http://127.0.0.1:${server.port}/.netlify/identity/health`)).status).toBe(404)
+    } finally {
+      await server.close()
+      await rm(dataDir, { recursive: true, force: true })
     }
   })
 })
