@@ -66,6 +66,8 @@ export interface TestBridge {
   idp: TestIdentity
   /** The GoTrue sandbox itself (sessions, admin tokens); throws when the run uses Supabase. */
   identity: ServedIdentitySandbox
+  /** The Supabase double itself (keys, access tokens, settings); throws when the run uses GoTrue. */
+  supabase: ServedSupabaseDouble
   store: KeyValueStore
   /** The local store's folder. */
   dataDir: string
@@ -135,6 +137,9 @@ export async function startTestBridge(
     get identity() {
       return server.gotrue()
     },
+    get supabase() {
+      return server.supabase()
+    },
     store,
     dataDir: dir,
     secrets,
@@ -166,6 +171,7 @@ interface StartedIdentity {
   /** The settings pointing the bridge at it. */
   env: Env
   gotrue(): ServedIdentitySandbox
+  supabase(): ServedSupabaseDouble
   jwtSecret(): string
   close(): Promise<void>
 }
@@ -192,6 +198,9 @@ async function startGoTrue(): Promise<StartedIdentity> {
     },
     env: { IDENTITY_URL: served.url, IDENTITY_JWT_SECRET: jwtSecret },
     gotrue: () => served,
+    supabase: () => {
+      throw new Error('This test uses the Supabase double itself; it cannot run against the GoTrue sandbox')
+    },
     jwtSecret: () => jwtSecret,
     close: () => served.close(),
   }
@@ -220,6 +229,7 @@ async function startSupabase(): Promise<StartedIdentity> {
     },
     env: { IDENTITY_PROVIDER: 'supabase', SUPABASE_URL: served.url, SUPABASE_SERVICE_ROLE_KEY: key },
     gotrue: () => noSandbox,
+    supabase: () => served,
     jwtSecret: gotrueOnly,
     close: () => served.close(),
   }

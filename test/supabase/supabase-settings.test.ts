@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { createSupabaseClient } from '../../src/core/clients/supabase-client.ts'
 import { ConfigError } from '../../src/core/domain/errors.ts'
 import { startLocalServer } from '../../src/local/start.ts'
 import { startTestBridge } from '../helpers/bridge.ts'
@@ -46,6 +47,30 @@ describe('a bridge on Supabase', () => {
       const answer = await bridge.deliverStripe(stripeEvent('invoice.paid'))
       expect(answer).toMatchObject({ status: 503, error: { code: 'identity_auth_failed' } })
       expect(JSON.stringify([answer, bridge.logs])).not.toContain(key)
+    } finally {
+      await bridge.close()
+    }
+  })
+})
+
+describe('POST /invites with a Supabase access token', () => {
+  it('lets a user with the admin role in app_metadata.roles invite, and refuses one without', async () => {
+    const bridge = await startTestBridge({ identity: 'supabase' })
+    try {
+      const admin = createSupabaseClient({ url: bridge.supabase.url, serviceRoleKey: bridge.supabase.double.keys.serviceRoleKey, timeoutMs: 2000 })
+      const invitesAs = async (email: string) => {
+        const user = await admin.findUserByEmail(email)
+        const token = bridge.supabase.double.keys.accessToken({ id: user!.id, email })
+        const body = JSON.stringify({ emails: ['new.person@example.com'] })
+        return bridge.app.request('/invites', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body })
+      }
+      await bridge.idp.inviteDirectly('owner@example.com')
+      await bridge.idp.inviteDirectly('member@example.com')
+      await admin.setRoles((await admin.findUserByEmail('owner@example.com'))!.id, ['admin'])
+
+      expect((await invitesAs('member@example.com')).status).toBe(403)
+      expect((await invitesAs('owner@example.com')).status).toBe(200)
+      expect(bridge.invitesTo('new.person@example.com')).toBe(1)
     } finally {
       await bridge.close()
     }

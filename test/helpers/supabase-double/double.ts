@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { Hono, type Context } from 'hono'
+import { Hono } from 'hono'
 import { createFaultSwitch, dropConnection, sleep, type FaultSwitch } from '../../../src/sandbox/faults.ts'
+import { registerAdminRoutes } from './admin.ts'
 import { bearerToken, projectKeys, requireAdminCredentials, requireApiKey, type ProjectKeys } from './auth.ts'
 import { answerError, SupabaseAuthError } from './errors.ts'
-import { filterMatcher, mergeTopLevel, newEmailUser, UUID, type SupabaseUser } from './users.ts'
+import { badJson, jsonParams, validateEmail } from './params.ts'
+import { newEmailUser, UUID, type SupabaseUser } from './users.ts'
 
 export type { SupabaseUser } from './users.ts'
 
@@ -33,9 +35,6 @@ export interface SupabaseDouble {
   reset(): void
 }
 
-/** checkmail.ValidateFormat, the format check of validateEmail (internal/api/mail.go). */
-const EMAIL_FORMAT =
-  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/
 const DUPLICATE_EMAIL = 'A user with this email address has already been registered'
 
 /**
@@ -100,33 +99,7 @@ export function createSupabaseDouble(options: { jwtSecret?: string; now?: () => 
     if (settings.undeliverable(email)) throw new SupabaseAuthError(400, 'email_address_invalid', `Email address "${email}" is invalid`)
   }
 
-  app.use('/admin/*', requireAdminCredentials(keys))
-
-  app.get('/admin/users', (c) => {
-    const page = pageParam(c.req.query('page'), 1)
-    const perPage = pageParam(c.req.query('per_page'), 50)
-    const ascending = sortAscending(c.req.query('sort'))
-    const matches = [...byId.values()].filter(filterMatcher(c.req.query('filter')))
-    if (!ascending) matches.reverse()
-    c.header('Link', paginationLinks(new URL(c.req.url), page, Math.ceil(matches.length / perPage)))
-    c.header('X-Total-Count', String(matches.length))
-    return c.json({ users: matches.slice((page - 1) * perPage, page * perPage), aud: 'authenticated' })
-  })
-
-  app.get('/admin/users/:id', (c) => c.json(loadUser(c.req.param('id'))))
-
-  app.put('/admin/users/:id', async (c) => {
-    const user = loadUser(c.req.param('id'))
-    const params = await jsonParams(c)
-    const email = typeof params.email === 'string' && params.email !== '' ? validateEmail(params.email) : undefined
-    if (typeof params.role === 'string' && params.role !== '') user.role = params.role
-    if (params.email_confirm === true) user.email_confirmed_at = user.confirmed_at = time()
-    if (email) user.email = email
-    if (isObject(params.app_metadata)) user.app_metadata = mergeTopLevel(user.app_metadata, params.app_metadata)
-    if (isObject(params.user_metadata)) user.user_metadata = mergeTopLevel(user.user_metadata, params.user_metadata)
-    user.updated_at = time()
-    return c.json(user)
-  })
+  registerAdminRoutes(app, { keys, byId, time })
 
   app.get('/user', (c) => {
     const claims = keys.verify(bearerToken(c.req.header('authorization')))
@@ -136,13 +109,6 @@ export function createSupabaseDouble(options: { jwtSecret?: string; now?: () => 
     if (!user) throw new SupabaseAuthError(403, 'user_not_found', 'User from sub claim in JWT does not exist')
     return c.json(user)
   })
-
-  function loadUser(id: string): SupabaseUser {
-    if (!UUID.test(id)) throw new SupabaseAuthError(404, 'validation_failed', 'user_id must be an UUID')
-    const user = byId.get(id.toLowerCase())
-    if (!user) throw new SupabaseAuthError(404, 'user_not_found', 'User not found')
-    return user
-  }
 
   return {
     app,
@@ -167,56 +133,3 @@ export function createSupabaseDouble(options: { jwtSecret?: string; now?: () => 
   }
 }
 
-const badJson = (reason: string) => new SupabaseAuthError(400, 'bad_json', `Could not parse request body as JSON: ${reason}`)
-
-/** helpers.go retrieveRequestParams: anything json.Unmarshal refuses is 400 bad_json. */
-async function jsonParams(c: Context): Promise<Record<string, unknown>> {
-  const text = await c.req.text()
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch (error) {
-    throw badJson((error as Error).message)
-  }
-  if (!isObject(parsed)) throw badJson('json: cannot unmarshal into Go value of type api.params')
-  return parsed
-}
-
-/** mail.go validateEmail: 400 validation_failed, and the address lower-cased. */
-function validateEmail(value: unknown): string {
-  if (value !== undefined && value !== null && typeof value !== 'string') throw badJson('json: cannot unmarshal into Go struct field .email of type string')
-  const email = typeof value === 'string' ? value : ''
-  if (email === '') throw new SupabaseAuthError(400, 'validation_failed', 'An email address is required')
-  if (email.length > 255) throw new SupabaseAuthError(400, 'validation_failed', 'An email address is too long')
-  if (!EMAIL_FORMAT.test(email)) throw new SupabaseAuthError(400, 'validation_failed', 'Unable to validate email address: invalid format')
-  return email.toLowerCase()
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function pageParam(raw: string | undefined, fallback: number): number {
-  if (raw === undefined || raw === '') return fallback
-  if (!/^\d+$/.test(raw)) throw new SupabaseAuthError(400, 'validation_failed', `Bad Pagination Parameters: strconv.ParseUint: parsing "${raw}": invalid syntax`)
-  return Math.max(1, Number(raw))
-}
-
-function sortAscending(raw: string | undefined): boolean {
-  if (!raw) return false
-  const [field, dir = 'desc'] = raw.split(' ', 2)
-  if (field !== 'created_at') throw new SupabaseAuthError(400, 'validation_failed', `Bad Sort Parameters: bad field for sort '${field ?? ''}'`)
-  const upper = dir.toUpperCase()
-  if (upper !== 'ASC' && upper !== 'DESC') throw new SupabaseAuthError(400, 'validation_failed', `Bad Sort Parameters: bad direction for sort '${dir}', only 'asc' and 'desc' allowed`)
-  return upper === 'ASC'
-}
-
-/** pagination.go addPaginationHeaders; Go's url.Values.Encode sorts the keys, which supabase-js's Link parsing relies on. */
-function paginationLinks(url: URL, page: number, totalPages: number): string {
-  const link = (n: number, rel: string) => {
-    url.searchParams.set('page', String(n))
-    url.searchParams.sort()
-    return `<${url.toString()}>; rel="${rel}"`
-  }
-  return [...(totalPages > page ? [link(page + 1, 'next')] : []), link(totalPages, 'last')].join(', ')
-}
