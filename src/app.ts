@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono'
 import { createGoTrueClient } from './core/clients/gotrue-client.ts'
 import { resolveIdentityTarget } from './core/clients/identity-target.ts'
+import { createSupabaseClient, supabaseOptions } from './core/clients/supabase-client.ts'
 import type { BridgeConfig, SenderConfig } from './core/config/config.ts'
 import type { SenderReads } from './core/domain/catalogue.ts'
 import { errorAnswer } from './core/domain/errors.ts'
@@ -29,7 +30,7 @@ export interface AppDeps {
   log?: Logger
   /** What the runtime offers this request (Netlify's identity context); explicit config wins over it. */
   runtimeIdentity?: (c: Context) => RuntimeIdentity | null
-  /** The identity client for a request; defaults to GoTrue over HTTP at the resolved target. */
+  /** The identity client for a request; defaults to the configured provider over HTTP (GoTrue at the resolved target, or Supabase Auth). */
   identity?: (c: Context) => IdentityClient
   /** Which events invite whom with which roles; defaults to each sender's invite-only defaults. */
   rules?: RulesFile
@@ -53,13 +54,16 @@ export function createApp(deps: AppDeps): Hono {
 
   const identity =
     deps.identity ??
-    ((c: Context) =>
-      createGoTrueClient({
-        target: resolveIdentityTarget(config.identity, deps.runtimeIdentity?.(c)),
-        fetch: doFetch,
-        timeoutMs: config.identity.timeoutMs,
-        now,
-      }))
+    (config.identity.provider === 'supabase'
+      ? // Netlify's runtime identity context is Netlify Identity's: it says nothing about a Supabase project.
+        () => createSupabaseClient({ ...supabaseOptions(config.identity.supabase), fetch: doFetch, timeoutMs: config.identity.timeoutMs })
+      : (c: Context) =>
+          createGoTrueClient({
+            target: resolveIdentityTarget(config.identity, deps.runtimeIdentity?.(c)),
+            fetch: doFetch,
+            timeoutMs: config.identity.timeoutMs,
+            now,
+          }))
   // A sender the settings were not read for has no secret: it is disabled, like one whose variable is unset.
   const senderConfig = (sender: Sender): SenderConfig => config.senders[sender.name] ?? { secrets: [], settings: sender.readSettings({}) }
   const readsBySender = new Map<string, SenderReads | null>(

@@ -44,7 +44,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const dataDir = resolve(env.BRIDGE_DATA_DIR?.trim() || '.data')
   const port = Number(env.PORT?.trim() || 8888)
   const hostname = env.HOST?.trim() || '127.0.0.1'
-  const useSandbox = !production && !env.IDENTITY_URL?.trim()
+  // The sandbox stands in for GoTrue only: a Supabase project is always a real one.
+  const useSandbox = !production && !env.IDENTITY_URL?.trim() && env.IDENTITY_PROVIDER?.trim().toLowerCase() !== 'supabase'
 
   const dev = production ? null : loadOrCreateDevSecrets(dataDir)
   const rules = await localRules(env)
@@ -126,7 +127,12 @@ function describe(facts: {
     !config.senders[name]?.secrets.length
       ? `  ${name}: disabled (set ${[variable, ...(facts.lacksKey.get(name) ?? [])].join(' and ')})`
       : `  ${name}: ${url}/webhooks/${name}${generated.has(name) ? ` (development secret in ${secretsFile})` : ''}`
-  const identity = facts.useSandbox
+  const { supabase } = config.identity
+  const identity = config.identity.provider === 'supabase'
+    ? supabase.url && supabase.serviceRoleKey
+      ? `  identity: Supabase Auth at ${withoutCredentials(supabase.url)}/auth/v1 (service role key set)`
+      : `  identity: NOT CONFIGURED: deliveries that invite answer 503 until ${[supabase.url ? '' : 'SUPABASE_URL', supabase.serviceRoleKey ? '' : 'SUPABASE_SERVICE_ROLE_KEY'].filter(Boolean).join(' and ')} ${supabase.url || supabase.serviceRoleKey ? 'is' : 'are'} set`
+    : facts.useSandbox
     ? `  identity: SANDBOX at ${url}/.netlify/identity (development only, users in ${where}/identity-users.json; set IDENTITY_URL for a real one)`
     : config.identity.url
       ? `  identity: ${withoutCredentials(config.identity.url)} (${config.identity.adminToken ? `token ${maskSecret(config.identity.adminToken)}` : config.identity.jwtSecret ? `JWT secret ${maskSecret(config.identity.jwtSecret)}` : 'NO admin credential: set IDENTITY_ADMIN_TOKEN or IDENTITY_JWT_SECRET'})`

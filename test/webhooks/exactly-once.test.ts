@@ -39,7 +39,7 @@ describe('exactly one invite per person', () => {
     expect((await bridge.deliverStripe(stripeEvent('checkout.session.completed'))).outcome).toBe('invited')
     const invoice = stripeEvent('invoice.paid', { object: { customer_email: 'ANN.BUYER@example.com' } })
     expect(await bridge.deliverStripe(invoice)).toMatchObject({ status: 200, outcome: 'duplicate' })
-    expect(bridge.identity.sandbox.invites).toHaveLength(1)
+    expect(bridge.idp.invites).toHaveLength(1)
     expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(1) // identity was asked once: the bridge's claims held
   })
 
@@ -48,7 +48,7 @@ describe('exactly one invite per person', () => {
     const punycode = stripeEvent('invoice.paid', { id: 'evt_1PunycodeDomain', object: { customer_email: 'ann@xn--bcher-kva.example' } })
     expect((await bridge.deliverStripe(unicode)).outcome).toBe('invited')
     expect(await bridge.deliverStripe(punycode)).toMatchObject({ status: 200, outcome: 'duplicate' })
-    expect(bridge.identity.sandbox.inviteRequests).toEqual(['ann@xn--bcher-kva.example']) // one POST /invite, in the form DNS knows
+    expect(bridge.idp.inviteRequests).toEqual(['ann@xn--bcher-kva.example']) // one POST /invite, in the form DNS knows
   })
 
   it('invites once when the checkout and the invoice arrive at the same moment, once both are retried to success', async () => {
@@ -59,7 +59,7 @@ describe('exactly one invite per person', () => {
 
     expect(results.every((result) => result.status === 200)).toBe(true)
     expect(results.filter((result) => result.outcome === 'invited')).toHaveLength(1)
-    expect(bridge.identity.sandbox.invites).toHaveLength(1)
+    expect(bridge.idp.invites).toHaveLength(1)
     expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(1) // identity was asked once: the bridge's claims held
   })
 
@@ -78,7 +78,7 @@ describe('exactly one invite per person', () => {
     const result = await bridge.deliverStripe(event)
     expect(result).toMatchObject({ status: 409, outcome: 'in_progress' })
     expect(Number(result.retryAfter)).toBeGreaterThanOrEqual(29)
-    expect(bridge.identity.sandbox.invites).toHaveLength(0)
+    expect(bridge.idp.invites).toHaveLength(0)
   })
 
   it('keeps no plaintext address anywhere in the store, only a keyed hash', async () => {

@@ -29,7 +29,7 @@ async function deliver(event: string, payload: unknown, deliveryId?: string) {
 describe('POST /webhooks/github', () => {
   it('invites the address of an invitation made by email, without asking GitHub', async () => {
     expect((await deliver('organization', githubInvitationByEmail('New.Member@example.com'))).body.outcome).toBe('invited')
-    expect(bridge.identity.sandbox.invites.map((invite) => invite.email)).toEqual(['new.member@example.com'])
+    expect(bridge.idp.invites.map((invite) => invite.email)).toEqual(['new.member@example.com'])
     expect(github.requests).toHaveLength(0)
   })
 
@@ -37,7 +37,7 @@ describe('POST /webhooks/github', () => {
     const payload = githubExample('organization', 'member_invited')
     expect((await deliver('organization', payload)).body.outcome).toBe('invited')
     expect(github.requests).toEqual([{ login: 'hacktocat', authorization: `token ${githubToken}` }])
-    expect(bridge.identity.sandbox.users()[0]).toMatchObject({ email: 'hacktocat@example.com', user_metadata: { full_name: 'Hack Tocat' } })
+    expect(bridge.idp.users()[0]).toMatchObject({ email: 'hacktocat@example.com', user_metadata: { full_name: 'Hack Tocat' } })
   })
 
   it('looks up and invites a member who was added', async () => {
@@ -49,7 +49,7 @@ describe('POST /webhooks/github', () => {
     const payload = githubExample('organization', 'member_added')
     payload.membership.user.login = 'private-person'
     expect(await deliver('organization', payload)).toMatchObject({ status: 200, body: { outcome: 'no_email' } })
-    expect(bridge.identity.sandbox.invites).toHaveLength(0)
+    expect(bridge.idp.invites).toHaveLength(0)
     expect(bridge.logs.at(-1)).toMatchObject({ outcome: 'no_email', source: 'github' })
   })
 
@@ -82,6 +82,6 @@ describe('POST /webhooks/github', () => {
 
   it('ignores events that invite nobody', async () => {
     expect((await deliver('push', githubExample('push'))).body).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('push') })
-    expect(bridge.identity.sandbox.invites).toHaveLength(0)
+    expect(bridge.idp.invites).toHaveLength(0)
   })
 })

@@ -82,7 +82,7 @@ describe('POST /webhooks/lemonsqueezy', () => {
       await start([secret])
       expect((await deliver(make())).status).toBe(status)
       expect(bridge!.inviteRequestsTo('eve@example.com')).toBe(0)
-      expect(bridge!.identity.sandbox.inviteRequests).toHaveLength(0)
+      expect(bridge!.idp.inviteRequests).toHaveLength(0)
     })
   })
 
@@ -92,7 +92,7 @@ describe('POST /webhooks/lemonsqueezy', () => {
     const pending = event('darlene@example.com')
     pending.payload.data.attributes.status = 'pending'
     expect(await deliver(lemonSqueezySender.sign(pending, secret))).toMatchObject({ status: 200, outcome: 'ignored', reason: expect.stringContaining('not paid') })
-    expect(bridge!.identity.sandbox.inviteRequests).toHaveLength(0)
+    expect(bridge!.idp.inviteRequests).toHaveLength(0)
   })
 
   it('grants a role for a live-mode purchase of a variant, and takes it away on the refund', async () => {

@@ -38,7 +38,7 @@ describe('POST /webhooks/polar', () => {
     expect(await deliver(signed)).toMatchObject({ status: 200, outcome: 'invited' })
     expect(await deliver(signed)).toMatchObject({ status: 200, outcome: 'duplicate' })
     expect(bridge!.inviteRequestsTo('ann@example.com')).toBe(1)
-    expect(bridge!.identity.sandbox.users()[0]).toMatchObject({ email: 'ann@example.com', user_metadata: { full_name: 'Ann Buyer' } })
+    expect(bridge!.idp.users()[0]).toMatchObject({ email: 'ann@example.com', user_metadata: { full_name: 'Ann Buyer' } })
   })
 
   it('accepts deliveries signed with either secret during a rotation', async () => {
@@ -85,7 +85,7 @@ describe('POST /webhooks/polar', () => {
       await start([secret])
       expect((await deliver(make())).status).toBe(status)
       expect(bridge!.inviteRequestsTo('eve@example.com')).toBe(0)
-      expect(bridge!.identity.sandbox.inviteRequests).toHaveLength(0)
+      expect(bridge!.idp.inviteRequests).toHaveLength(0)
     })
   })
 
@@ -93,7 +93,7 @@ describe('POST /webhooks/polar', () => {
     const secret = polarSecret()
     await start([secret])
     expect(await deliver(polarSender.sign(order('ann@example.com', 'order.refunded'), secret))).toMatchObject({ status: 200, outcome: 'ignored' })
-    expect(bridge!.identity.sandbox.inviteRequests).toHaveLength(0)
+    expect(bridge!.idp.inviteRequests).toHaveLength(0)
   })
 
   it('grants a role on a product and takes it away when the subscription is revoked', async () => {

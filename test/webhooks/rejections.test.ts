@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { githubInvitationByEmail, stripeEvent } from '../helpers/fixtures.ts'
-import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
+import { IDENTITY_VARIABLES, startTestBridge, type TestBridge } from '../helpers/bridge.ts'
 import { githubRequest, githubSecret, stripeRequest, stripeSecret, stripeSignature } from '../helpers/signing.ts'
 
 let bridge: TestBridge
@@ -9,7 +9,7 @@ beforeEach(async () => {
 })
 afterEach(async () => {
   // Whatever was refused, nothing reached identity.
-  expect(bridge.identity.sandbox.invites).toHaveLength(0)
+  expect(bridge.idp.invites).toHaveLength(0)
   await bridge.close()
 })
 
@@ -110,7 +110,7 @@ describe('routes that are not configured', () => {
       const response = await disabled.app.request('/webhooks/stripe', await stripeRequest(stripeEvent('invoice.paid'), stripeSecret()))
       expect(response.status).toBe(503)
       expect(await response.json()).toMatchObject({ error: { code: 'source_disabled', message: expect.stringContaining('STRIPE_WEBHOOK_SECRET') } })
-      expect(disabled.identity.sandbox.invites).toHaveLength(0)
+      expect(disabled.idp.invites).toHaveLength(0)
     } finally {
       await disabled.close()
     }
@@ -128,15 +128,15 @@ describe('routes that are not configured', () => {
   })
 
   it('503 naming what is missing when no identity server is configured, and a later retry still invites', async () => {
-    const noIdentity = await startTestBridge({ env: { IDENTITY_URL: undefined, IDENTITY_JWT_SECRET: undefined } })
+    const noIdentity = await startTestBridge({ env: { [IDENTITY_VARIABLES.url]: undefined, [IDENTITY_VARIABLES.credential]: undefined } })
     try {
       const init = await stripeRequest(stripeEvent('invoice.paid'), noIdentity.secrets.stripe)
       const response = await noIdentity.app.request('/webhooks/stripe', init)
       expect(response.status).toBe(503)
       const body = (await response.json()) as { error: { code: string; message: string } }
       expect(body.error.code).toBe('identity_not_configured')
-      expect(body.error.message).toContain('IDENTITY_URL')
-      expect(body.error.message).toContain('IDENTITY_ADMIN_TOKEN')
+      expect(body.error.message).toContain(IDENTITY_VARIABLES.url)
+      expect(body.error.message).toContain(IDENTITY_VARIABLES.named)
       // The claim was given back: the event is still open for the retry that comes after the fix.
       expect(await noIdentity.store.get('event/stripe/evt_1QxZ2dE5fGhIjKlM3nOpQrSt')).toMatchObject({ value: { state: 'released' } })
     } finally {

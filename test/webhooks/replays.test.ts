@@ -50,7 +50,7 @@ afterEach(async () => {
 })
 
 const rolesOf = (email: string) =>
-  [...((bridge.identity.sandbox.users().find((user) => user.email === email)?.app_metadata?.roles as string[] | undefined) ?? [])].sort()
+  [...((bridge.idp.users().find((user) => user.email === email)?.app_metadata?.roles as string[] | undefined) ?? [])].sort()
 
 function toAcme(payload: Record<string, any>) {
   payload.organization.login = 'acme'

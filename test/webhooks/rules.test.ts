@@ -44,7 +44,7 @@ afterEach(async () => {
   await githubApi.close()
 })
 
-const user = (email: string) => bridge.identity.sandbox.users().find((candidate) => candidate.email === email)
+const user = (email: string) => bridge.idp.users().find((candidate) => candidate.email === email)
 const rolesOf = (email: string) => [...((user(email)?.app_metadata?.roles as string[] | undefined) ?? [])].sort()
 
 function checkout(sessionId: string, email = 'ann@example.com') {
@@ -81,7 +81,7 @@ describe('Stripe purchases under rules', () => {
 
   it('does not invite the buyer of an unrelated product', async () => {
     expect(await stripe(checkout('cs_other'))).toMatchObject({ status: 200, outcome: 'ignored', reason: expect.stringContaining('did not hold') })
-    expect(bridge.identity.sandbox.invites).toHaveLength(0)
+    expect(bridge.idp.invites).toHaveLength(0)
   })
 
   it('a second purchase of another product adds its role and keeps the first, without a second invite', async () => {
@@ -93,10 +93,7 @@ describe('Stripe purchases under rules', () => {
   })
 
   it('grants to a person who already has an account, found by exact address', async () => {
-    const token = await bridge.identity.sandbox.adminToken()
-    for (const email of ['joann@example.com', 'ann@example.com']) {
-      await fetch(`${bridge.identity.url}/invite`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ email }) })
-    }
+    for (const email of ['joann@example.com', 'ann@example.com']) await bridge.idp.inviteDirectly(email)
     expect(await stripe(checkout('cs_pro'))).toMatchObject({ outcome: 'already_registered', roles: { granted: ['pro'] } })
     expect(rolesOf('ann@example.com')).toEqual(['pro'])
     expect(rolesOf('joann@example.com')).toEqual([])
@@ -127,7 +124,7 @@ describe('Stripe purchases under rules', () => {
 
   it('a cancellation for someone without an account is a 2xx no-op', async () => {
     expect(await stripe(cancellation('cus_nobody'))).toMatchObject({ status: 200, outcome: 'no_account' })
-    expect(bridge.identity.sandbox.users()).toHaveLength(0)
+    expect(bridge.idp.users()).toHaveLength(0)
   })
 
   it('applies a redelivered grant once', async () => {
@@ -176,7 +173,7 @@ describe('GitHub joins and leaves under rules', () => {
     const invited = githubInvitationByEmail('bob@example.com')
     invited.organization.login = 'other-org'
     expect(await github(invited)).toMatchObject({ outcome: 'ignored' })
-    expect(bridge.identity.sandbox.invites).toHaveLength(0)
+    expect(bridge.idp.invites).toHaveLength(0)
   })
 })
 
@@ -207,8 +204,8 @@ describe('BRIDGE_DRY_RUN', () => {
     })
     try {
       expect(await dry.deliverStripe(checkout('cs_both'))).toMatchObject({ outcome: 'dry_run', plan: { invite: true, grant: ['pro', 'basic'], revoke: [], rules: [0, 1] } })
-      expect(dry.identity.sandbox.invites).toHaveLength(0)
-      expect(dry.identity.sandbox.users()).toHaveLength(0)
+      expect(dry.idp.invites).toHaveLength(0)
+      expect(dry.idp.users()).toHaveLength(0)
       expect(dry.logs.at(-1)).toMatchObject({ outcome: 'dry_run', wouldInvite: true, wouldGrant: 'pro,basic' })
       expect(await dry.store.get('meta/person-hash-key')).toBeNull()
     } finally {

@@ -21,9 +21,9 @@ describe('POST /webhooks/stripe', () => {
     const event = stripeEvent('checkout.session.completed')
     expect(await deliver(event)).toEqual({ status: 200, body: { outcome: 'invited', eventId: event.id } })
 
-    const [user] = bridge.identity.sandbox.users()
+    const [user] = bridge.idp.users()
     expect(user).toMatchObject({ email: 'ann.buyer@example.com', user_metadata: { full_name: 'Ann Buyer' } })
-    expect(bridge.identity.sandbox.invites.map((invite) => invite.email)).toEqual(['ann.buyer@example.com'])
+    expect(bridge.idp.invites.map((invite) => invite.email)).toEqual(['ann.buyer@example.com'])
     expect(bridge.invitesTo('prefill@example.com')).toBe(0)
   })
 
@@ -41,37 +41,31 @@ describe('POST /webhooks/stripe', () => {
     const { status, body } = await deliver(stripeEvent('checkout.session.completed.unpaid'))
     expect(status).toBe(200)
     expect(body).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('unpaid') })
-    expect(bridge.identity.sandbox.invites).toHaveLength(0)
+    expect(bridge.idp.invites).toHaveLength(0)
   })
 
   it('ignores event types that invite nobody', async () => {
     const { status, body } = await deliver(stripeEvent('customer.subscription.deleted'))
     expect(status).toBe(200)
     expect(body.outcome).toBe('ignored')
-    expect(bridge.identity.sandbox.invites).toHaveLength(0)
+    expect(bridge.idp.invites).toHaveLength(0)
   })
 
   it('answers no_email when a paid session carries no address', async () => {
     const event = stripeEvent('checkout.session.completed', { object: { customer_details: { email: null, name: null } } })
     expect(await deliver(event)).toMatchObject({ status: 200, body: { outcome: 'no_email' } })
-    expect(bridge.identity.sandbox.invites).toHaveLength(0)
+    expect(bridge.idp.invites).toHaveLength(0)
   })
 
   it('rejects an address that is not one, with 2xx so Stripe stops retrying, and invites nobody', async () => {
     const event = stripeEvent('invoice.paid', { object: { customer_email: 'not an address' } })
     expect(await deliver(event)).toMatchObject({ status: 200, body: { outcome: 'rejected' } })
-    expect(bridge.identity.sandbox.invites).toHaveLength(0)
+    expect(bridge.idp.invites).toHaveLength(0)
   })
 
   it('answers already_registered for a person who already has an account, and sends nothing new', async () => {
     // The person signed up some other way: identity knows them, the bridge's store does not.
-    const token = await bridge.identity.sandbox.adminToken()
-    const direct = await fetch(`${bridge.identity.url}/invite`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'ann.buyer@example.com' }),
-    })
-    expect(direct.status).toBe(200)
+    await bridge.idp.inviteDirectly('ann.buyer@example.com')
 
     expect(await deliver(stripeEvent('invoice.paid'))).toMatchObject({ status: 200, body: { outcome: 'already_registered' } })
     expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
@@ -88,7 +82,7 @@ describe('POST /webhooks/stripe', () => {
         await stripeRequest(stripeEvent('checkout.session.async_payment_succeeded', { object: { customer: 'cus_SecondBuyer01' } }), newSecret),
       )
       expect([first.status, second.status]).toEqual([200, 200])
-      expect(rotating.identity.sandbox.invites).toHaveLength(2)
+      expect(rotating.idp.invites).toHaveLength(2)
     } finally {
       await rotating.close()
     }

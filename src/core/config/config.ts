@@ -18,8 +18,20 @@ export interface SenderConfig<Settings = unknown> {
   settings: Settings
 }
 
-/** Where identity points when configured explicitly; the runtime may fill the gaps per request. */
+export const IDENTITY_PROVIDERS = ['gotrue', 'supabase'] as const
+export type IdentityProvider = (typeof IDENTITY_PROVIDERS)[number]
+
+/** Supabase Auth: the project URL (the client adds /auth/v1) and its service-role key, which stays server-side. */
+export interface SupabaseSettings {
+  url: string | undefined
+  serviceRoleKey: string | undefined
+}
+
+/** Where identity points when configured explicitly; the runtime may fill the gaps per request (GoTrue only). */
 export interface IdentitySettings {
+  /** IDENTITY_PROVIDER: Netlify Identity / GoTrue (default), or Supabase Auth. */
+  provider: IdentityProvider
+  supabase: SupabaseSettings
   url: string | undefined
   adminToken: string | undefined
   jwtSecret: string | undefined
@@ -50,6 +62,8 @@ export function loadConfig(env: Env, senders: readonly SenderSettingsReader[]): 
       senders.map((sender) => [sender.name, { secrets: parseList(env[sender.secretVariable]), settings: sender.readSettings(env) }]),
     ),
     identity: {
+      provider: identityProvider(env),
+      supabase: { url: httpUrl(env, 'SUPABASE_URL'), serviceRoleKey: optional(env, 'SUPABASE_SERVICE_ROLE_KEY') },
       url: httpUrl(env, 'IDENTITY_URL'),
       adminToken: optional(env, 'IDENTITY_ADMIN_TOKEN'),
       jwtSecret: optional(env, 'IDENTITY_JWT_SECRET'),
@@ -87,6 +101,13 @@ export function maskSecret(value: string): string {
 }
 
 const IDENTITY_TIMEOUT_MS = 5000
+
+function identityProvider(env: Env): IdentityProvider {
+  const value = optional(env, 'IDENTITY_PROVIDER')?.toLowerCase() ?? 'gotrue'
+  const known = IDENTITY_PROVIDERS.find((provider) => provider === value)
+  if (!known) throw new ConfigError(`IDENTITY_PROVIDER must be ${IDENTITY_PROVIDERS.join(' or ')} (default gotrue), got "${env.IDENTITY_PROVIDER}"`)
+  return known
+}
 
 /**
  * A person's claim is held for the lease while its holder is inside identity's
