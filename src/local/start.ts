@@ -5,10 +5,9 @@ import { loadConfig, maskSecret, type BridgeConfig } from '../core/config/config
 import { runMode, withoutCredentials, type Env } from '../core/config/env.ts'
 import { maskEmail } from '../core/domain/email.ts'
 import { jsonLineLogger } from '../core/domain/log.ts'
-import { cataloguesOf, SENDERS } from '../handlers/registry.ts'
+import { loadSendersFromFile } from '../handlers/load-senders.ts'
+import type { Sender } from '../handlers/sender.ts'
 import { createIdentitySandbox, type IdentitySandbox } from '../sandbox/identity-sandbox.ts'
-import { loadRulesOrDefaults } from '../rules/file.ts'
-import type { RulesFile } from '../rules/schema.ts'
 import { openSqliteStore } from '../stores/sqlite-store.ts'
 import { devSecretsPath, devWebhookSecret, loadOrCreateDevSecrets } from './dev-secrets.ts'
 import { listen } from './listen.ts'
@@ -45,22 +44,24 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const hostname = env.HOST?.trim() || '127.0.0.1'
   const useSandbox = !production && !env.IDENTITY_URL?.trim()
 
+  // Read first: the rules file may define senders, whose secrets and routes follow.
+  const rules = await localRules(env)
+  const { senders } = rules
   const dev = production ? null : loadOrCreateDevSecrets(dataDir)
   // Off production, a sender whose secret is not set gets a development one, so `send` works at once.
   const generated = new Map(
-    SENDERS.flatMap((sender) => {
+    senders.flatMap((sender) => {
       const secret = dev && !env[sender.secretVariable]?.trim() ? devWebhookSecret(dev, sender.name) : undefined
       return secret ? [[sender.name, { variable: sender.secretVariable, secret }] as const] : []
     }),
   )
-  const config = loadConfig({ ...env, ...Object.fromEntries([...generated.values()].map(({ variable, secret }) => [variable, secret])) }, SENDERS)
+  const config = loadConfig({ ...env, ...Object.fromEntries([...generated.values()].map(({ variable, secret }) => [variable, secret])) }, senders)
 
   // Refuse before listening, so a bad setup never half-starts (createApp checks the rules against the settings).
-  const rules = await localRules(env)
   const store = openSqliteStore({ dir: dataDir })
   let app: Hono
   try {
-    app = createApp({ config, store, log: jsonLineLogger, rules: rules.file })
+    app = createApp({ config, store, senders, log: jsonLineLogger, rules: rules.file })
   } catch (error) {
     await store.close?.()
     throw error
@@ -93,7 +94,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   root.get('/', serveStaticPage(new URL('../../public/index.html', import.meta.url)))
   root.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404))
 
-  const banner = describe({ config, url, dataDir, production, useSandbox, generated, rules: rules.origin })
+  const banner = describe({ config, senders, url, dataDir, production, useSandbox, generated, rules: rules.origin })
   return {
     url,
     port: listening.port,
@@ -108,6 +109,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
 
 function describe(facts: {
   config: BridgeConfig
+  senders: readonly Sender[]
   url: string
   dataDir: string
   production: boolean
@@ -129,7 +131,7 @@ function describe(facts: {
       : '  identity: NOT CONFIGURED: deliveries that invite answer 503 until IDENTITY_URL and IDENTITY_ADMIN_TOKEN (or IDENTITY_JWT_SECRET) are set'
   return [
     `invite-bridge listening on ${url}${facts.production ? '' : ' (local mode)'}`,
-    ...SENDERS.map((sender) => source(sender.name, sender.secretVariable)),
+    ...facts.senders.map((sender) => source(sender.name, sender.secretVariable)),
     identity,
     `  rules: ${facts.rules}`,
     `  store: ${where}/invite-bridge.sqlite`,
@@ -143,9 +145,9 @@ function shortPath(path: string): string {
 }
 
 /** The rules file, or the built-in defaults when none was asked for and none is in the working directory. */
-async function localRules(env: Env): Promise<{ file: RulesFile; origin: string }> {
-  const { rules, path } = await loadRulesOrDefaults(env, cataloguesOf(SENDERS))
+async function localRules(env: Env) {
+  const { senders, rules, path } = await loadSendersFromFile(env)
   return path === null
-    ? { file: rules, origin: 'built-in defaults (invite paying buyers and new org members)' }
-    : { file: rules, origin: `${shortPath(path)} (${rules.rules.length} rules)` }
+    ? { senders, file: rules, origin: 'built-in defaults (invite paying buyers and new org members)' }
+    : { senders, file: rules, origin: `${shortPath(path)} (${rules.rules.length} rules)` }
 }
