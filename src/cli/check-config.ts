@@ -28,8 +28,9 @@ Errors (exit 1):
   - any bad field: every one is listed by its path, e.g. rules[0].match.prices[0]
     or sources[1].signatureHeader
   - rules that need the Stripe API (checkout rules matching prices or products,
-    subscription rules) while STRIPE_SECRET_KEY is not set: the bridge refuses
-    to start without it. On Netlify, give the variable the Builds scope too.
+    subscription and dispute rules) while STRIPE_SECRET_KEY is not set: the
+    bridge refuses to start without it. On Netlify, give the variable the
+    Builds scope too.
   - a bad setting in the environment (the bridge would answer 503)
   - on Netlify, no ${RULES_FILE_NAME}: the function bundles that file
 Warnings (exit 0): a rule that invites on an event that ends something
