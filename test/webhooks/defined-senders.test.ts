@@ -2,6 +2,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto'
 import { Webhook } from 'standardwebhooks'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadSenders } from '../../src/handlers/load-senders.ts'
+import { createNetlifyHandler } from '../../src/netlify.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
 
 // Senders that exist only as data in the rules file, delivered to end to end.
@@ -339,5 +340,15 @@ describe('hmac-sha256 senders defined in the rules file', () => {
     expect(response.status).toBe(503)
     expect(await response.json()).toMatchObject({ error: { code: 'source_disabled', message: expect.stringContaining('CRM_WEBHOOK_SECRET') } })
     expect(await (await bridge!.app.request('/health')).json()).toMatchObject({ sources: { acme: true, crm: false, 'shop-b64': true, stamped: true } })
+  })
+})
+
+describe('the Netlify function', () => {
+  it('reads the sources of the rules file it bundles: a bad definition answers 503 naming the field, on every route', async () => {
+    const { email: _, ...withoutEmail } = ACME
+    const handler = createNetlifyHandler({ rules: { sources: [withoutEmail], rules: [] } })
+    const response = await handler(new Request('https://site.example/webhooks/acme', { method: 'POST', body: '{}' }), {} as never)
+    expect(response.status).toBe(503)
+    expect(await response.json()).toMatchObject({ error: { code: 'invalid_configuration', message: expect.stringContaining('sources[0].email: required') } })
   })
 })
