@@ -4,9 +4,8 @@ import { createApp } from './app.ts'
 import { loadConfig } from './core/config/config.ts'
 import { StartupError } from './core/domain/errors.ts'
 import type { RuntimeIdentity } from './core/domain/identity.ts'
-import { cataloguesOf, SENDERS } from './handlers/registry.ts'
+import { loadSenders } from './handlers/load-senders.ts'
 import type { Sender } from './handlers/sender.ts'
-import { parseRules } from './rules/load.ts'
 import { openNetlifyBlobsStore } from './stores/blobs-store.ts'
 
 declare global {
@@ -17,8 +16,9 @@ declare global {
 export type NetlifyHandler = (req: Request, context: Context) => Promise<Response>
 
 export interface NetlifyBridgeOptions {
-  /** The site's rules file as imported JSON (it is bundled: a function has no file system to read at run time). */
+  /** The site's rules file as imported JSON (it is bundled: a function has no file system to read at run time); its `sources` add senders. */
   rules?: unknown
+  /** The built-in senders (default: SENDERS). */
   senders?: readonly Sender[]
 }
 
@@ -30,19 +30,20 @@ export interface NetlifyBridgeOptions {
  * tried again on the next request.
  */
 export function createNetlifyHandler(options: NetlifyBridgeOptions = {}): NetlifyHandler {
-  const senders = options.senders ?? SENDERS
   let handler: ((req: Request, context: Context) => Response | Promise<Response>) | undefined
 
-  const build = () =>
-    handle(
+  const build = () => {
+    const { senders, rules } = loadSenders(options.rules, options.senders ? { builtIn: options.senders } : {})
+    return handle(
       createApp({
         config: loadConfig(process.env, senders),
         store: openNetlifyBlobsStore(),
         senders,
-        ...(options.rules === undefined ? {} : { rules: parseRules(options.rules, cataloguesOf(senders)) }),
+        rules,
         runtimeIdentity: () => globalThis.netlifyIdentityContext ?? null,
       }),
     )
+  }
 
   return async function inviteBridge(req, context) {
     try {

@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util'
 import { loadConfig } from '../core/config/config.ts'
 import type { Env } from '../core/config/env.ts'
 import { ConfigError, RulesError } from '../core/domain/errors.ts'
-import { cataloguesOf, SENDERS } from '../handlers/registry.ts'
+import type { SourceDefinition } from '../handlers/defined/schema.ts'
+import { cataloguesOf } from '../handlers/registry.ts'
 import { RULES_FILE_NAME } from '../rules/file.ts'
 import { assertRulesConfigured, rulesNeedingApiKey } from '../rules/load.ts'
 import { DEFAULTS_NOTE, describeRule, readRules, ruleWarnings } from './rules-text.ts'
@@ -19,11 +20,16 @@ The rules file is --config, else $INVITE_BRIDGE_CONFIG, else
 ./invite-bridge.config.json; when none of them exists the built-in defaults
 apply (invite paying buyers and new org members, no roles).
 
+Senders the file defines under "sources" are listed with their route and
+secret variable, and checked: name (not a built-in one), scheme, headers,
+JSON Pointers.
+
 Errors (exit 1):
   - any bad field: every one is listed by its path, e.g. rules[0].match.prices[0]
+    or sources[1].signatureHeader
   - rules that need a sender's API while its key is not set, for a sender whose
     webhook secret is set: the bridge refuses to start without it. Stripe:
-    checkout rules matching prices or products, subscription rules
+    checkout rules matching prices or products, subscription and dispute rules
     (STRIPE_SECRET_KEY); Paddle: every rule, as its events carry only a
     customer id (PADDLE_API_KEY); Shopify: refund rules (SHOPIFY_ADMIN_TOKEN).
     A sender whose secret is not set is off: its rules are only warned about.
@@ -64,30 +70,30 @@ export async function runCheckConfig(argv: string[], io: CommandIO, env: Env): P
     io.err(`error: ${error.message}`)
     return 1
   }
-  const { rules, path } = loaded
+  const { rules, path, senders } = loaded
+  const catalogues = cataloguesOf(senders)
 
   const errors: string[] = []
   // Switched-off senders' rules that were not held to their API key: worth knowing, not wrong.
   const notes: string[] = []
-  const warnings = ruleWarnings(rules.rules)
+  const warnings = ruleWarnings(rules.rules, catalogues)
   if (!rules.rules.length) warnings.push('there are no rules: every delivery is ignored')
   if (onNetlify && values.config === undefined && env.INVITE_BRIDGE_CONFIG?.trim()) {
     warnings.push(`INVITE_BRIDGE_CONFIG is set, but the Netlify function bundles ${RULES_FILE_NAME}, not that file: checked ${RULES_FILE_NAME}`)
   }
   if (path === null && onNetlify) errors.push(`the Netlify function bundles ${RULES_FILE_NAME}: create it (copy the defaults with \`invite-bridge check-config --json\`)`)
   try {
-    const config = loadConfig(env, SENDERS)
+    const config = loadConfig(env, senders)
     const hasApiKey = (source: string) => {
-      const sender = SENDERS.find((candidate) => candidate.name === source)
+      const sender = senders.find((candidate) => candidate.name === source)
       return Boolean(sender?.reads?.(config.senders[source]!.settings, fetch))
     }
     const enabled = (source: string) => (config.senders[source]?.secrets.length ?? 0) > 0
-    const catalogues = cataloguesOf(SENDERS)
     // Only written rules: the defaults name every sender, and one not in use should cost no warning.
     const written = path === null ? [] : rulesNeedingApiKey(rules.rules, catalogues)
     const unchecked = written.filter((index) => !enabled(rules.rules[index]!.source) && !hasApiKey(rules.rules[index]!.source))
     for (const index of unchecked) {
-      const sender = SENDERS.find((candidate) => candidate.name === rules.rules[index]!.source)!
+      const sender = senders.find((candidate) => candidate.name === rules.rules[index]!.source)!
       notes.push(
         `rules[${index}] need ${sender.catalogue.api!.keyVariable}, but ${sender.secretVariable} is not set here, so ${sender.name} is off and they were not checked: where ${sender.secretVariable} is set, set ${sender.catalogue.api!.keyVariable} too`,
       )
@@ -100,6 +106,7 @@ export async function runCheckConfig(argv: string[], io: CommandIO, env: Env): P
 
   if (values.json) io.out(JSON.stringify(rules, null, 2))
   else {
+    for (const line of describeSources(rules.sources as SourceDefinition[] | undefined)) io.out(line)
     io.out(`Rules: ${path ?? 'built-in defaults'} (${rules.rules.length} ${rules.rules.length === 1 ? 'rule' : 'rules'})`)
     for (const [index, rule] of rules.rules.entries()) io.out(['', ...describeRule(rule, index)].join('\n'))
   }
@@ -110,4 +117,17 @@ export async function runCheckConfig(argv: string[], io: CommandIO, env: Env): P
   if (errors.length) return 1
   if (!values.json) io.out(`\nOK: the rules are valid${warnings.length ? ` (${warnings.length} ${warnings.length === 1 ? 'warning' : 'warnings'})` : ''}.`)
   return 0
+}
+
+/** One line per sender the file defines: where it is served, how it is verified, where its secret is. */
+function describeSources(sources: readonly SourceDefinition[] = []): string[] {
+  if (!sources.length) return []
+  return [
+    `Senders the file defines (${sources.length}):`,
+    ...sources.map((source) => {
+      const how = source.scheme === 'standard-webhooks' ? 'Standard Webhooks' : `HMAC-SHA256 in ${source.signatureHeader} (${source.encoding})`
+      return `  ${source.name}: /webhooks/${source.name}, ${how}, secret in ${source.secretEnv}`
+    }),
+    '',
+  ]
 }

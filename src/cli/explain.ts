@@ -13,7 +13,9 @@ import { explainDelivery, type Explanation } from './explain-delivery.ts'
 import { DEFAULTS_NOTE, describeEffect, describeMatch, readRules } from './rules-text.ts'
 import { UsageError, type CommandIO } from './usage.ts'
 
-export const EXPLAIN_HELP = `Usage: invite-bridge explain <payload.json> --source stripe|github|paddle|shopify [options]
+const SOURCES = `${SENDERS.map((sender) => sender.name).join('|')}|<a sender your rules file defines>`
+
+export const EXPLAIN_HELP = `Usage: invite-bridge explain <payload.json> --source <sender> [options]
 
 Shows what the bridge would do with one delivery: which rules name the event,
 which of them match, and the plan: invite or not, roles granted and revoked,
@@ -21,10 +23,10 @@ user data, and who it is about. No signature is needed (it is a local file)
 and nothing is written anywhere.
 
 The payload is what the provider posts: a whole Stripe event (the Dashboard's
-event JSON, or \`stripe events retrieve evt_…\`), or a GitHub webhook body
+event JSON, or \`stripe events retrieve evt_…\`), a GitHub webhook body
 (the webhook's Recent Deliveries → Payload) with its X-GitHub-Event in --event,
-a whole Paddle notification (event_id, event_type, data), or a Shopify webhook
-body with its X-Shopify-Topic in --event.
+a Shopify webhook body with its X-Shopify-Topic in --event, or the body any
+other sender posts (its type is in the body).
 
 Rules on the prices or products of a checkout need the session's line items,
 which the event does not carry: with STRIPE_SECRET_KEY set they are read from
@@ -33,8 +35,8 @@ those rules cannot be evaluated, and explain says which and exits 1. People
 are not looked up: a GitHub login or a Stripe customer is shown as such.
 
 Options:
-  --source <name>           where the payload comes from: stripe, github, paddle
-                            or shopify (required)
+  --source <sender>         where the payload comes from (required): one of
+                            ${SOURCES}
   --event <name>            the X-GitHub-Event header, e.g. organization (required
                             for github; the action comes from the payload), or the
                             X-Shopify-Topic, e.g. orders/paid (required for shopify)
@@ -64,11 +66,11 @@ export async function runExplain(argv: string[], io: CommandIO, env: Env): Promi
     },
   })
   const [file, ...extra] = positionals
-  if (!file) throw new UsageError('name the payload file: invite-bridge explain <payload.json> --source stripe|github|paddle|shopify')
+  if (!file) throw new UsageError('name the payload file: invite-bridge explain <payload.json> --source <sender>')
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`)
-  const sender = senderNamed(values.source)
-  const delivery = toDelivery(sender, values.event, readPayload(file))
+  const payload = readPayload(file)
 
+  // The rules file first: it may define the sender named.
   let loaded: Awaited<ReturnType<typeof readRules>>
   try {
     loaded = await readRules(values.config, env)
@@ -77,11 +79,13 @@ export async function runExplain(argv: string[], io: CommandIO, env: Env): Promi
     io.err(`error: ${error.message}`)
     return 1
   }
+  const sender = senderNamed(loaded.senders, values.source)
+  const delivery = toDelivery(sender, values.event, payload)
   const settings = loadConfig(env, [sender]).senders[sender.name]!.settings
   const reads = sender.reads?.(settings, fetch) ?? null
   const result = await explainDelivery(delivery, {
     rules: loaded.rules.rules,
-    catalogues: cataloguesOf(SENDERS),
+    catalogues: cataloguesOf(loaded.senders),
     reads: (source) => (source === sender.name ? reads : null),
     unreadable: (hasApi) => sender.explain.itemsUnreadable?.(hasApi) ?? 'the event does not carry the items these rules match on',
   })
@@ -105,10 +109,10 @@ function readPayload(file: string): Record<string, any> {
   return payload as Record<string, any>
 }
 
-function senderNamed(name: string | undefined): Sender {
-  const sender = name === undefined ? undefined : findSender(SENDERS, name)
+function senderNamed(senders: readonly Sender[], name: string | undefined): Sender {
+  const sender = name === undefined ? undefined : findSender(senders, name)
   if (!sender) {
-    const names = SENDERS.map((candidate) => candidate.name)
+    const names = senders.map((candidate) => candidate.name)
     throw new UsageError(`--source must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)}`)
   }
   return sender

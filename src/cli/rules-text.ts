@@ -1,11 +1,14 @@
 import type { Env } from '../core/config/env.ts'
-import { cataloguesOf, SENDERS } from '../handlers/registry.ts'
-import { loadRulesOrDefaults } from '../rules/file.ts'
-import type { Rule, RulesFile } from '../rules/schema.ts'
+import type { Catalogues } from '../rules/match.ts'
+import { loadSendersFromFile } from '../handlers/load-senders.ts'
+import type { Rule } from '../rules/schema.ts'
 
-/** The rules `check-config` and `explain` read: `--config` wins over INVITE_BRIDGE_CONFIG; path null = built-in defaults. */
-export function readRules(configFlag: string | undefined, env: Env): Promise<{ rules: RulesFile; path: string | null }> {
-  return loadRulesOrDefaults(configFlag === undefined ? env : { ...env, INVITE_BRIDGE_CONFIG: configFlag }, cataloguesOf(SENDERS))
+/**
+ * The rules and senders (built-in, and those the file defines) the commands
+ * work with: `--config` wins over INVITE_BRIDGE_CONFIG; path null = built-in defaults.
+ */
+export function readRules(configFlag: string | undefined, env: Env) {
+  return loadSendersFromFile(configFlag === undefined ? env : { ...env, INVITE_BRIDGE_CONFIG: configFlag })
 }
 
 export const DEFAULTS_NOTE =
@@ -43,16 +46,17 @@ export function describeRule(rule: Rule, index: number): string[] {
   ]
 }
 
-// Events that end something: a rule that invites on them invites the person who just left.
-const ENDING_EVENTS = new Set(
-  cataloguesOf(SENDERS).flatMap((catalogue) => catalogue.events.filter((event) => event.effect === 'revoke').map((event) => event.type)),
-)
-
-/** Valid but probably not meant: a rule that invites on an event that ends a membership or a subscription. */
-export function ruleWarnings(rules: readonly Rule[]): string[] {
+/**
+ * Valid but probably not meant: a rule that invites on an event that ends a
+ * membership or a subscription (for a sender the file defines: an event
+ * another rule revokes on).
+ */
+export function ruleWarnings(rules: readonly Rule[], catalogues: Catalogues): string[] {
+  const endsSomething = (source: string, event: string) =>
+    catalogues.some((catalogue) => catalogue.source === source && catalogue.events.some((spec) => spec.type === event && spec.effect === 'revoke'))
   return rules.flatMap((rule, index) => {
     if (rule.revoke || rule.invite === false) return []
-    const ending = (rule.events as readonly string[]).filter((event) => ENDING_EVENTS.has(event))
+    const ending = (rule.events as readonly string[]).filter((event) => endsSomething(rule.source, event))
     return ending.length
       ? [`rules[${index}] invites on ${ending.join(', ')}: did you mean "revoke", or "invite": false to only change roles?`]
       : []

@@ -6,26 +6,31 @@ import { findSender, SENDERS } from '../handlers/registry.ts'
 import type { SamplePayload, Sender } from '../handlers/sender.ts'
 import { devWebhookSecret, readDevSecrets } from '../local/dev-secrets.ts'
 import { bridgeUrl } from './bridge-url.ts'
+import { readRules } from './rules-text.ts'
 import { UsageError, positiveInt, type CommandIO } from './usage.ts'
 
-const SENDER_NAMES = SENDERS.map((sender) => sender.name)
+const WIDTH = Math.max(...SENDERS.map((sender) => sender.name.length))
 
-export const SEND_HELP = `Usage: invite-bridge send <${SENDER_NAMES.join('|')}> <event> [options]
+export const SEND_HELP = `Usage: invite-bridge send <sender> <event> [options]
 
 Builds a real-shaped webhook payload, signs it exactly as the provider would,
 posts it to the bridge, and prints the status and outcome of each delivery.
 
 Events:
-${SENDERS.map((sender) => `  ${sender.name.padEnd(7)} ${Object.keys(sender.samples).join(', ')}`).join('\n')}
+${SENDERS.map((sender) => `  ${sender.name.padEnd(WIDTH)}  ${Object.keys(sender.samples).join(', ')}`).join('\n')}
+  ${'<defined>'.padEnd(WIDTH)}  a sender the rules file defines under "sources": the events its rules
+  ${''.padEnd(WIDTH)}  name, in a body with --email (and --name) at its pointers
 
 Options:
   --email <address>     the buyer's or invitee's address
-  --name <name>         the buyer's name (Stripe), sent on as full_name
+  --name <name>         the buyer's name, sent on as full_name (where the sender carries one)
   --login <login>       a GitHub login (member_added, or member_invited without --email)
   --file <path>         send this JSON payload instead of a built one; for github,
                         <event> is then the X-GitHub-Event name (e.g. organization),
                         for shopify the X-Shopify-Topic (e.g. orders/paid)
   --url <url>           the bridge (default: http://localhost:$PORT, PORT default 8888)
+  --config <path>       the rules file that defines senders (default: $INVITE_BRIDGE_CONFIG,
+                        else ./invite-bridge.config.json)
   --secret <secret>     signing secret (default: the sender's variable, e.g.
                         $STRIPE_WEBHOOK_SECRET, else the development secret that
                         npm start keeps in $BRIDGE_DATA_DIR/dev-secrets.json)
@@ -62,6 +67,7 @@ export async function runSend(argv: string[], io: CommandIO, env: Env): Promise<
       login: { type: 'string' },
       file: { type: 'string' },
       url: { type: 'string' },
+      config: { type: 'string' },
       secret: { type: 'string' },
       repeat: { type: 'string' },
       concurrency: { type: 'string' },
@@ -69,8 +75,12 @@ export async function runSend(argv: string[], io: CommandIO, env: Env): Promise<
   })
   const [senderArg, event, ...extra] = positionals
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`)
-  const sender = senderArg === undefined ? undefined : findSender(SENDERS, senderArg)
-  if (!sender) throw new UsageError(`the first argument must be ${SENDER_NAMES.slice(0, -1).join(', ')} or ${SENDER_NAMES.at(-1)}`)
+  const { senders } = await readRules(values.config, env)
+  const sender = senderArg === undefined ? undefined : findSender(senders, senderArg)
+  if (!sender) {
+    const names = senders.map((candidate) => candidate.name)
+    throw new UsageError(`the first argument must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)}`)
+  }
   const repeat = positiveInt(values.repeat, '--repeat', 1)
   const concurrency = positiveInt(values.concurrency, '--concurrency', 1)
   const url = bridgeUrl(values.url, env)
@@ -98,6 +108,7 @@ export async function runSend(argv: string[], io: CommandIO, env: Env): Promise<
 
 function built(sender: Sender, event: string | undefined, values: { email?: string; login?: string; name?: string }): SamplePayload {
   const events = Object.keys(sender.samples)
+  if (!events.length) throw new UsageError(`no rule names a ${sender.name} event: name one in the rules file, or send a body with --file`)
   if (!event) throw new UsageError(`name the ${sender.name} event to send (${events.join(', ')})`)
   const build = sender.samples[event]
   if (!build) throw new UsageError(`unknown ${sender.name} event "${event}"; one of: ${events.join(', ')}`)

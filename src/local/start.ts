@@ -5,9 +5,10 @@ import { loadConfig, maskSecret, type BridgeConfig } from '../core/config/config
 import { runMode, withoutCredentials, type Env } from '../core/config/env.ts'
 import { maskEmail } from '../core/domain/email.ts'
 import { jsonLineLogger } from '../core/domain/log.ts'
-import { cataloguesOf, SENDERS } from '../handlers/registry.ts'
+import { loadSendersFromFile } from '../handlers/load-senders.ts'
+import { cataloguesOf } from '../handlers/registry.ts'
+import type { Sender } from '../handlers/sender.ts'
 import { createIdentitySandbox, type IdentitySandbox } from '../sandbox/identity-sandbox.ts'
-import { loadRulesOrDefaults } from '../rules/file.ts'
 import { rulesNeedingApiKey } from '../rules/load.ts'
 import type { RulesFile } from '../rules/schema.ts'
 import { openSqliteStore } from '../stores/sqlite-store.ts'
@@ -47,23 +48,25 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   // The sandbox stands in for GoTrue only: a Supabase project is always a real one.
   const useSandbox = !production && !env.IDENTITY_URL?.trim() && env.IDENTITY_PROVIDER?.trim().toLowerCase() !== 'supabase'
 
-  const dev = production ? null : loadOrCreateDevSecrets(dataDir)
+  // Read first: the rules file may define senders, whose secrets and routes follow.
   const rules = await localRules(env)
+  const { senders } = rules
+  const dev = production ? null : loadOrCreateDevSecrets(dataDir)
   // Off production, a sender whose secret is not set gets a development one, so `send` works at once;
   // not one whose rules need an API key that is not set (Paddle's always do): it stays off instead of stopping npm start.
-  const lacksKey = sendersLackingKeys(rules.file, env)
+  const lacksKey = sendersLackingKeys(senders, rules.file, env)
   const generated = new Map(
-    SENDERS.flatMap((sender) => {
+    senders.flatMap((sender) => {
       const secret = dev && !env[sender.secretVariable]?.trim() && !lacksKey.has(sender.name) ? devWebhookSecret(dev, sender.name) : undefined
       return secret ? [[sender.name, { variable: sender.secretVariable, secret }] as const] : []
     }),
   )
   // Refuse before listening, so a bad setup never half-starts (createApp checks the rules against the settings).
-  const config = loadConfig({ ...env, ...Object.fromEntries([...generated.values()].map(({ variable, secret }) => [variable, secret])) }, SENDERS)
+  const config = loadConfig({ ...env, ...Object.fromEntries([...generated.values()].map(({ variable, secret }) => [variable, secret])) }, senders)
   const store = openSqliteStore({ dir: dataDir })
   let app: Hono
   try {
-    app = createApp({ config, store, log: jsonLineLogger, rules: rules.file })
+    app = createApp({ config, store, senders, log: jsonLineLogger, rules: rules.file })
   } catch (error) {
     await store.close?.()
     throw error
@@ -96,7 +99,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   root.get('/', serveStaticPage(new URL('../../public/index.html', import.meta.url)))
   root.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404))
 
-  const banner = describe({ config, url, dataDir, production, useSandbox, generated, lacksKey, rules: rules.origin })
+  const banner = describe({ config, senders, url, dataDir, production, useSandbox, generated, lacksKey, rules: rules.origin })
   return {
     url,
     port: listening.port,
@@ -111,6 +114,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
 
 function describe(facts: {
   config: BridgeConfig
+  senders: readonly Sender[]
   url: string
   dataDir: string
   production: boolean
@@ -139,7 +143,7 @@ function describe(facts: {
       : '  identity: NOT CONFIGURED: deliveries that invite answer 503 until IDENTITY_URL and IDENTITY_ADMIN_TOKEN (or IDENTITY_JWT_SECRET) are set'
   return [
     `invite-bridge listening on ${url}${facts.production ? '' : ' (local mode)'}`,
-    ...SENDERS.map((sender) => source(sender.name, sender.secretVariable)),
+    ...facts.senders.map((sender) => source(sender.name, sender.secretVariable)),
     identity,
     `  rules: ${facts.rules}`,
     `  store: ${where}/invite-bridge.sqlite`,
@@ -147,10 +151,10 @@ function describe(facts: {
 }
 
 /** Senders whose rules need an API key that is not set, with that key's variable. */
-function sendersLackingKeys(rules: RulesFile, env: Env): Map<string, string[]> {
-  const needing = new Set(rulesNeedingApiKey(rules.rules, cataloguesOf(SENDERS)).map((index) => rules.rules[index]!.source))
+function sendersLackingKeys(senders: readonly Sender[], rules: RulesFile, env: Env): Map<string, string[]> {
+  const needing = new Set(rulesNeedingApiKey(rules.rules, cataloguesOf(senders)).map((index) => rules.rules[index]!.source))
   return new Map(
-    SENDERS.flatMap((sender) => {
+    senders.flatMap((sender) => {
       const key = sender.catalogue.api?.keyVariable
       return key && needing.has(sender.name) && !sender.reads?.(sender.readSettings(env), fetch) ? [[sender.name, [key]] as const] : []
     }),
@@ -164,9 +168,9 @@ function shortPath(path: string): string {
 }
 
 /** The rules file, or the built-in defaults when none was asked for and none is in the working directory. */
-async function localRules(env: Env): Promise<{ file: RulesFile; origin: string }> {
-  const { rules, path } = await loadRulesOrDefaults(env, cataloguesOf(SENDERS))
+async function localRules(env: Env) {
+  const { senders, rules, path } = await loadSendersFromFile(env)
   return path === null
-    ? { file: rules, origin: 'built-in defaults (invite paying buyers and new org members)' }
-    : { file: rules, origin: `${shortPath(path)} (${rules.rules.length} rules)` }
+    ? { senders, file: rules, origin: 'built-in defaults (invite paying buyers and new org members)' }
+    : { senders, file: rules, origin: `${shortPath(path)} (${rules.rules.length} rules)` }
 }

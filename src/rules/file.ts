@@ -4,25 +4,26 @@ import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Env } from '../core/config/env.ts'
 import { RulesError } from '../core/domain/errors.ts'
-import { defaultRules, parseRules } from './load.ts'
-import type { Catalogues } from './match.ts'
-import type { RulesFile } from './schema.ts'
 
 export const RULES_FILE_NAME = 'invite-bridge.config.json'
 
 /**
- * The rules for the local server and the CLI: INVITE_BRIDGE_CONFIG, else
- * invite-bridge.config.json in the working directory. A `.ts`/`.js` file
- * (with `defineConfig`) is imported; JSON is read. (The Netlify function
- * bundles the JSON file instead: it has no file system to read at run time.)
+ * The rules file's contents, unchecked, for the local server and the CLI:
+ * INVITE_BRIDGE_CONFIG, else invite-bridge.config.json in the working
+ * directory; null when none was asked for and that file is not there (the
+ * defaults apply). A `.ts`/`.js` file (with `defineConfig`) is imported;
+ * JSON is read. (The Netlify function bundles the JSON file instead: it has
+ * no file system to read at run time.) The senders' loader checks it.
  */
-export async function loadRulesFile(env: Env, catalogues: Catalogues, cwd = process.cwd()): Promise<{ rules: RulesFile; path: string }> {
+export async function readRulesInput(env: Env, cwd = process.cwd()): Promise<{ input: unknown; path: string } | null> {
+  if (!env.INVITE_BRIDGE_CONFIG?.trim() && !existsSync(resolve(cwd, RULES_FILE_NAME))) return null
   const path = resolve(cwd, env.INVITE_BRIDGE_CONFIG?.trim() || RULES_FILE_NAME)
-  let input: unknown
   try {
-    input = /\.(c|m)?[jt]s$/.test(path)
+    const input: unknown = /\.(c|m)?[jt]s$/.test(path)
       ? ((await import(pathToFileURL(path).href)) as { default: unknown }).default
       : JSON.parse(await readFile(path, 'utf8'))
+    if (input === undefined) throw new Error('it exports no default (export default defineConfig({ … }))')
+    return { input, path }
   } catch (error) {
     const code = (error as { code?: string }).code
     throw new RulesError(
@@ -31,14 +32,4 @@ export async function loadRulesFile(env: Env, catalogues: Catalogues, cwd = proc
         : `Rules file ${path} cannot be read: ${(error as Error).message}`,
     )
   }
-  return { rules: parseRules(input, catalogues, path), path }
-}
-
-/**
- * What the local server and the CLI run on: the rules file, or the defaults
- * (path null) when none was asked for and invite-bridge.config.json is not in `cwd`.
- */
-export async function loadRulesOrDefaults(env: Env, catalogues: Catalogues, cwd = process.cwd()): Promise<{ rules: RulesFile; path: string | null }> {
-  if (!env.INVITE_BRIDGE_CONFIG?.trim() && !existsSync(resolve(cwd, RULES_FILE_NAME))) return { rules: defaultRules(catalogues), path: null }
-  return loadRulesFile(env, catalogues, cwd)
 }

@@ -12,8 +12,12 @@ export function defineConfig(config: RulesFile): RulesFile {
 export function parseRules(input: unknown, catalogues: Catalogues, origin = 'invite-bridge.config.json'): RulesFile {
   const result = v.safeParse(rulesFileSchema(catalogues), input)
   if (result.success) return result.output as RulesFile
-  const problems = result.issues.map((issue) => `  ${pathOf(issue)}: ${issue.message}`)
-  throw new RulesError(`${origin} is not valid:\n${problems.join('\n')}`)
+  throw rulesFileError(origin, result.issues)
+}
+
+/** A rules file's problems, one line per bad field; the defined senders' `sources` are reported the same way. */
+export function rulesFileError(origin: string, issues: readonly v.BaseIssue<unknown>[]): RulesError {
+  return new RulesError(`${origin} is not valid:\n${issues.map((issue) => `  ${pathOf(issue)}: ${issue.message}`).join('\n')}`)
 }
 
 function pathOf(issue: v.BaseIssue<unknown>): string {

@@ -15,6 +15,8 @@ export interface Rule {
 
 export interface RulesFile {
   $schema?: string
+  /** Senders defined as data (src/handlers/defined reads them, before the rules that name them). */
+  sources?: Record<string, unknown>[]
   rules: Rule[]
 }
 
@@ -30,11 +32,14 @@ const ruleFields = {
 }
 
 function senderRule(catalogue: SenderCatalogue) {
-  // A rule naming an event that can never fire is refused rather than left silent.
-  const events = ruleEvents(catalogue) as [string, ...string[]]
+  // A rule naming an event that can never fire is refused rather than left silent; a sender
+  // defined in the rules file has no list to check against, its rules say what it sends.
+  const Event = catalogue.openEvents
+    ? v.pipe(v.string(), v.regex(/^\S+$/, 'an event type, without spaces'))
+    : v.picklist(ruleEvents(catalogue) as [string, ...string[]])
   return v.strictObject({
     source: v.literal(catalogue.source),
-    events: v.pipe(v.array(v.picklist(events)), v.minLength(1, 'list at least one event')),
+    events: v.pipe(v.array(Event), v.minLength(1, 'list at least one event')),
     match: v.optional(v.strictObject(catalogue.matchEntries)),
     ...ruleFields,
   })
@@ -52,6 +57,8 @@ export function rulesFileSchema(catalogues: readonly SenderCatalogue[]) {
   )
   return v.strictObject({
     $schema: v.optional(v.string()),
+    // Checked by the defined senders' own schema before these rules are read.
+    sources: v.optional(v.array(v.record(v.string(), v.unknown()))),
     rules: v.array(Rule),
   })
 }

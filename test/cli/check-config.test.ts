@@ -60,7 +60,7 @@ describe('invite-bridge check-config', () => {
   it('exits 1 on a bad file, naming every bad field path', async () => {
     const path = await rulesFile({
       rules: [
-        { source: 'stripe', events: ['invoice.paid', 'charge.refunded'], match: { prices: ['prod_x'] }, roles: ['pro'] },
+        { source: 'stripe', events: ['invoice.paid', 'payment_intent.succeeded'], match: { prices: ['prod_x'] }, roles: ['pro'] },
         { source: 'github', events: ['organization.member_removed'], revoke: ['staff'], roles: ['alumni'] },
       ],
     })

@@ -24,7 +24,7 @@ describe('invite-bridge send: arguments', () => {
     [['send'], 'the first argument must be stripe, github, polar, lemonsqueezy, paddle or shopify'],
     [['send', 'gumroad', 'x'], 'the first argument must be stripe, github, polar, lemonsqueezy, paddle or shopify'],
     [['send', 'stripe'], 'name the stripe event'],
-    [['send', 'stripe', 'charge.refunded', '--email', 'a@example.com'], 'unknown stripe event "charge.refunded"'],
+    [['send', 'stripe', 'payment_intent.succeeded', '--email', 'a@example.com'], 'unknown stripe event "payment_intent.succeeded"'],
     [['send', 'stripe', 'invoice.paid'], '--email is required'],
     [['send', 'github', 'organization.member_added'], '--login is required'],
     [['send', 'stripe', 'invoice.paid', '--email', 'a@example.com', '--repeat', '0'], '--repeat must be a whole number'],

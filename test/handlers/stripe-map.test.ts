@@ -64,7 +64,7 @@ describe('mapStripeEvent', () => {
   })
 
   it('skips other event types with the reason', () => {
-    const event = { ...stripeEvent('invoice.paid'), type: 'charge.refunded' }
-    expect(mapStripeEvent(event).skip).toBe('event type charge.refunded does not invite anyone')
+    const event = { ...stripeEvent('invoice.paid'), type: 'payment_intent.succeeded' }
+    expect(mapStripeEvent(event).skip).toBe('event type payment_intent.succeeded does not invite anyone')
   })
 })

@@ -10,6 +10,8 @@ export type StripeFixtureName =
   | 'checkout.session.async_payment_succeeded'
   | 'invoice.paid'
   | 'customer.subscription.deleted'
+  | 'charge.refunded'
+  | 'charge.dispute.created'
 
 /** A Stripe event as Stripe's API reference shapes it; `object` overrides are merged into data.object. */
 export function stripeEvent(

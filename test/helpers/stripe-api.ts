@@ -6,10 +6,12 @@ export interface StripeDoubleData {
   lineItems?: Record<string, Array<{ price: string; product: string; quantity?: number }>>
   /** `{ deleted: true }` answers as Stripe does for a deleted customer: 200 with a stub. */
   customers?: Record<string, { email: string | null; name?: string | null } | { deleted: true }>
+  /** Charge id → who paid it: the billing and receipt addresses, and the customer. */
+  charges?: Record<string, { billingEmail?: string | null; receiptEmail?: string | null; name?: string | null; customer?: string | null }>
 }
 
 /**
- * Stripe's API for the two reads the bridge makes, on 127.0.0.1, in the shapes
+ * Stripe's API for the reads the bridge makes (line items, customers, charges), on 127.0.0.1, in the shapes
  * and errors of Stripe's API reference. It checks the secret key like Stripe does.
  */
 export async function serveStripeApi(secretKey: string, data: StripeDoubleData) {
@@ -58,6 +60,26 @@ export async function serveStripeApi(secretKey: string, data: StripeDoubleData) 
     if (!customer) return missing(c, 'customer', id)
     if ('deleted' in customer) return c.json({ id, object: 'customer', deleted: true })
     return c.json({ id, object: 'customer', email: customer.email, name: customer.name ?? null, livemode: false, metadata: {} })
+  })
+
+  app.get('/v1/charges/:id', (c) => {
+    const id = c.req.param('id')
+    const charge = data.charges?.[id]
+    if (!charge) return missing(c, 'charge', id)
+    return c.json({
+      id,
+      object: 'charge',
+      amount: 1500,
+      amount_refunded: 0,
+      billing_details: { address: null, email: charge.billingEmail ?? null, name: charge.name ?? null, phone: null, tax_id: null },
+      customer: charge.customer ?? null,
+      livemode: false,
+      metadata: {},
+      paid: true,
+      receipt_email: charge.receiptEmail ?? null,
+      refunded: false,
+      status: 'succeeded',
+    })
   })
 
   const { port, close } = await listen(app.fetch, { hostname: '127.0.0.1', port: 0 })

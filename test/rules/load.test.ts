@@ -24,7 +24,7 @@ describe('parseRules', () => {
 
   it.each([
     [{ rules: [{ source: 'gumroad', events: ['x'] }] }, 'rules[0].source'],
-    [{ rules: [{ source: 'stripe', events: ['charge.refunded'] }] }, 'rules[0].events[0]'],
+    [{ rules: [{ source: 'stripe', events: ['payment_intent.succeeded'] }] }, 'rules[0].events[0]'],
     [{ rules: [{ source: 'stripe', events: [] }] }, 'rules[0].events: list at least one event'],
     [{ rules: [{ source: 'stripe', events: ['invoice.paid'], match: { prices: ['prod_x'] } }] }, 'rules[0].match.prices[0]: Stripe ids here start with price_'],
     [{ rules: [{ source: 'stripe', events: ['invoice.paid'], match: { mode: 'monthly' } }] }, 'rules[0].match.mode'],

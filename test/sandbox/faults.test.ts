@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createIdentitySandbox } from '../../src/sandbox/identity-sandbox.ts'
 import { startSandbox, type Harness } from './harness.ts'
 
@@ -53,11 +53,14 @@ describe('faults on POST /invite', () => {
 
   it('slow: a client that gives up early still leaves a created user behind', async () => {
     h.sandbox.faults.set({ kind: 'slow', delayMs: 200, times: 1 })
-    const aborted = h.call('POST', '/invite', { json: { email: 'ann@example.com' }, signal: AbortSignal.timeout(50) })
+    const giveUp = new AbortController()
+    const aborted = h.call('POST', '/invite', { json: { email: 'ann@example.com' }, signal: giveUp.signal })
+    // Give up once the server has the request (on a loaded machine a fixed 50 ms may come before it even arrives).
+    await vi.waitFor(() => expect(h.sandbox.inviteRequests).toHaveLength(1), { timeout: 10_000, interval: 5 })
+    giveUp.abort()
     await expect(aborted).rejects.toThrow()
-    // The server finishes on its own time: poll, bounded, for the write.
-    for (let i = 0; i < 100 && h.sandbox.users().length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20))
-    expect(h.sandbox.users().map((u) => u.email)).toEqual(['ann@example.com'])
+    // The server finishes on its own time: wait, bounded, for the write.
+    await vi.waitFor(() => expect(h.sandbox.users().map((u) => u.email)).toEqual(['ann@example.com']), { timeout: 10_000, interval: 20 })
     expect((await h.invite('ann@example.com')).status).toBe(422)
   })
 

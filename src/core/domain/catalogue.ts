@@ -33,6 +33,11 @@ export interface EventSpec {
 export interface SenderCatalogue {
   source: string
   events: readonly EventSpec[]
+  /**
+   * The events are not known in advance (a sender defined in the rules file):
+   * rules may name any event type, and `events` lists the ones they name.
+   */
+  openEvents?: boolean
   /** valibot entries of this sender's `match` object (a strict object). */
   matchEntries: v.ObjectEntries
   /** Does a rule's `match` hold for these facts? Only called with facts of this sender, items already read when needed. */

@@ -14,6 +14,8 @@ export interface StripeApiSettings {
 export interface StripeApi {
   checkoutLineItems(sessionId: string): Promise<PurchasedItem[]>
   customer(customerId: string): Promise<DirectoryEntry | null>
+  /** Who paid a charge: its billing or receipt address, else its customer's. */
+  chargePayer(chargeId: string): Promise<DirectoryEntry | null>
 }
 
 /**
@@ -58,6 +60,15 @@ export function createStripeApi(settings: StripeApiSettings, doFetch: typeof fet
     return body as T
   }
 
+  async function readCustomer(customerId: string): Promise<DirectoryEntry | null> {
+    const doing = 'reading the customer'
+    const response = await get(`/v1/customers/${encodeURIComponent(customerId)}`, doing)
+    if (response.status === 404) return null
+    const customer = await json<Stripe.Customer | Stripe.DeletedCustomer>(response, doing)
+    if (customer.deleted) return null
+    return { email: customer.email ?? null, name: customer.name ?? null }
+  }
+
   return {
     async checkoutLineItems(sessionId) {
       const doing = 'reading the checkout line items'
@@ -72,13 +83,16 @@ export function createStripeApi(settings: StripeApiSettings, doFetch: typeof fet
       } while (after && lines.length < MAX_LINE_ITEMS)
       return itemsFromLineItems(lines.slice(0, MAX_LINE_ITEMS))
     },
-    async customer(customerId) {
-      const doing = 'reading the customer'
-      const response = await get(`/v1/customers/${encodeURIComponent(customerId)}`, doing)
+    customer: readCustomer,
+    async chargePayer(chargeId) {
+      const doing = 'reading the charge'
+      const response = await get(`/v1/charges/${encodeURIComponent(chargeId)}`, doing)
       if (response.status === 404) return null
-      const customer = await json<Stripe.Customer | Stripe.DeletedCustomer>(response, doing)
-      if (customer.deleted) return null
-      return { email: customer.email ?? null, name: customer.name ?? null }
+      const charge = await json<Stripe.Charge>(response, doing)
+      const email = charge.billing_details?.email ?? charge.receipt_email ?? null
+      if (email) return { email, name: charge.billing_details?.name ?? null }
+      const customer = typeof charge.customer === 'string' ? charge.customer : charge.customer?.id
+      return customer ? readCustomer(customer) : null
     },
   }
 }

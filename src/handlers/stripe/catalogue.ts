@@ -65,6 +65,19 @@ export const stripeCatalogue: SenderCatalogue = {
     { type: 'invoice.paid', meaning: 'an invoice (a subscription period, or a one-off) was paid', about: 'the customer billed', effect: 'grant', invitesByDefault: true },
     { type: 'customer.subscription.created', meaning: 'a subscription started', about: 'the subscribing customer', effect: 'grant', needs: ['person'] },
     { type: 'customer.subscription.deleted', meaning: 'a subscription ended', about: 'the customer whose subscription ended', effect: 'revoke', needs: ['person'] },
+    {
+      type: 'charge.refunded',
+      meaning: 'a charge was refunded; counts once it is refunded in full',
+      about: 'the payer (billing or receipt address, else the customer)',
+      effect: 'revoke',
+    },
+    {
+      type: 'charge.dispute.created',
+      meaning: 'a payment was disputed (a chargeback): the money is held back',
+      about: 'the payer of the disputed charge, read from the API',
+      effect: 'revoke',
+      needs: ['person'],
+    },
   ],
   matchEntries,
   matches: (match, facts) => matches(match as StripeMatch, stripeFacts(facts)),
@@ -74,7 +87,7 @@ export const stripeCatalogue: SenderCatalogue = {
   api: {
     keyVariable: 'STRIPE_SECRET_KEY',
     needsMessage:
-      "need the Stripe API (checkout line items, or a subscription's customer email): " +
-      'set STRIPE_SECRET_KEY to a restricted key with read access to Checkout Sessions and Customers',
+      "need the Stripe API (checkout line items, a subscription's customer email, or a disputed charge's payer): " +
+      'set STRIPE_SECRET_KEY to a restricted key with read access to Checkout Sessions, Customers and Charges',
   },
 }

@@ -1,7 +1,7 @@
 import type { MatchFacts } from '../../core/domain/facts.ts'
 import type { SenderExplainer } from '../sender.ts'
 import type { StripeFacts } from './catalogue.ts'
-import { mapStripeEvent, type StripeEventLike } from './map.ts'
+import { CHARGE, mapStripeEvent, type StripeEventLike } from './map.ts'
 
 /** How `explain` reads a Stripe event from a file and says what it found. */
 export const stripeExplainer: SenderExplainer = {
@@ -24,7 +24,10 @@ export const stripeExplainer: SenderExplainer = {
       `metadata: ${Object.entries(metadata).map(([key, value]) => `${key}=${String(value)}`).join(', ') || '(none)'}`,
     ].join('; ')
   },
-  account: (customerId) => `Stripe customer ${customerId} (their email would be read from the Stripe API)`,
+  account: (account) =>
+    account.startsWith(CHARGE)
+      ? `the payer of Stripe charge ${account.slice(CHARGE.length)} (their email would be read from the Stripe API)`
+      : `Stripe customer ${account} (their email would be read from the Stripe API)`,
   itemsUnreadable: (hasApi) =>
     hasApi
       ? 'it matches on prices or products, and the event names no checkout session to read the line items of'

@@ -4,7 +4,7 @@ import type { Sender } from '../sender.ts'
 import { stripeExplainer } from './explain.ts'
 import { createStripeApi, type StripeApiSettings } from './api.ts'
 import { stripeCatalogue } from './catalogue.ts'
-import { mapStripeEvent } from './map.ts'
+import { CHARGE, mapStripeEvent } from './map.ts'
 import { stripeSamples } from './samples.ts'
 import { signStripe } from './sign.ts'
 import { verifyStripeEvent } from './verify.ts'
@@ -45,7 +45,10 @@ export const stripeSender: Sender<StripeSettings> = {
   reads(settings, doFetch) {
     if (!settings.api) return null
     const api = createStripeApi(settings.api, doFetch)
-    return { person: (customerId) => api.customer(customerId), items: (sessionId) => api.checkoutLineItems(sessionId) }
+    return {
+      person: (account) => (account.startsWith(CHARGE) ? api.chargePayer(account.slice(CHARGE.length)) : api.customer(account)),
+      items: (sessionId) => api.checkoutLineItems(sessionId),
+    }
   },
   sign: signStripe,
   samples: stripeSamples,

@@ -22,6 +22,14 @@ function record(value: unknown): Loose {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Loose) : {}
 }
 
+/** An id, or an expanded object's id. */
+function idOf(value: unknown): string | undefined {
+  return text(value) ?? text(record(value).id)
+}
+
+/** An account that is a charge (`charge:ch_…`), not a customer: its payer is read from the charge. */
+export const CHARGE = 'charge:'
+
 function withName(name: string | undefined): Pick<Delivery, 'data'> {
   return name ? { data: { full_name: name } } : {}
 }
@@ -97,6 +105,33 @@ export function mapStripeEvent(event: StripeEventLike): Delivery {
         ...subject(object.customer),
         recipient: customer ? { kind: 'account', account: customer } : null,
         facts: facts({ items: itemsFromSubscription(object), mode: 'subscription', livemode, metadata: record(object.metadata) }),
+      }
+    }
+    case 'charge.refunded': {
+      const billing = record(object.billing_details)
+      const email = text(billing.email) ?? text(object.receipt_email)
+      const customer = idOf(object.customer)
+      return {
+        ...base,
+        // Stripe sends charge.refunded for every refund, partial ones too; only a full refund takes access away.
+        ...(object.refunded === true ? {} : { skip: 'the charge was only partly refunded' }),
+        recipient: email ? { kind: 'email', email } : customer ? { kind: 'account', account: customer } : null,
+        ...(customer ? { subject: customer } : {}),
+        ...withName(text(billing.name)),
+        facts: facts({ items: null, livemode, metadata: record(object.metadata) }),
+      }
+    }
+    case 'charge.dispute.created': {
+      // A dispute names only its charge (expanded when the endpoint asks for it): the payer is read from it.
+      const charge = record(object.charge)
+      const chargeId = idOf(object.charge)
+      const email = text(record(charge.billing_details).email) ?? text(charge.receipt_email)
+      const customer = idOf(charge.customer)
+      return {
+        ...base,
+        recipient: email ? { kind: 'email', email } : chargeId ? { kind: 'account', account: `${CHARGE}${chargeId}` } : null,
+        ...(customer ? { subject: customer } : {}),
+        facts: facts({ items: null, livemode, metadata: record(object.metadata) }),
       }
     }
     default:

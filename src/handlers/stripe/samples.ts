@@ -27,6 +27,10 @@ function buyer(event: string) {
       object.customer_details.email = options.email
       if (options.name !== undefined) object.customer_details.name = options.name
     }
+    if (object.object === 'charge') {
+      object.billing_details.email = options.email
+      if (options.name !== undefined) object.billing_details.name = options.name
+    }
     if (object.object === 'invoice') {
       object.customer_email = options.email
       if (options.name !== undefined) object.customer_name = options.name
@@ -41,4 +45,7 @@ export const stripeSamples: Record<string, (options: SampleOptions) => SamplePay
   'invoice.paid': buyer('invoice.paid'),
   // Names only the customer: the bridge reads the address from Stripe's API.
   'customer.subscription.deleted': () => ({ eventName: 'customer.subscription.deleted', payload: fresh('customer.subscription.deleted') }),
+  'charge.refunded': buyer('charge.refunded'),
+  // Names only the charge: the bridge reads its payer from Stripe's API.
+  'charge.dispute.created': () => ({ eventName: 'charge.dispute.created', payload: fresh('charge.dispute.created') }),
 }
