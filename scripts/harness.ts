@@ -121,31 +121,41 @@ export async function ensureNetlifyCli(say: Suite['say']): Promise<string> {
   return entry
 }
 
-export function npmCommand(): string {
+export function npmCommand(name: 'npm' | 'npx' = 'npm'): string {
   // The npm next to the running node, so the install uses the same Node.
-  const beside = join(dirname(process.execPath), 'npm')
-  return existsSync(beside) ? beside : 'npm'
+  const beside = join(dirname(process.execPath), name)
+  return existsSync(beside) ? beside : name
 }
 
 export interface RunOptions {
   cwd: string
   env?: NodeJS.ProcessEnv
-  /** Keep stdout and stderr (returned as `output`) instead of passing them through. */
+  /** Keep stdout and stderr (returned) instead of passing them through. */
   capture?: boolean
+  /** Run `command` as a shell command line (args must then be empty). */
+  shell?: boolean
 }
 
-export function run(command: string, args: string[], options: RunOptions): Promise<{ code: number; output: string }> {
+export interface RunResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+export function run(command: string, args: string[], options: RunOptions): Promise<RunResult> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
       stdio: ['ignore', options.capture ? 'pipe' : 'inherit', options.capture ? 'pipe' : 'inherit'],
       env: nodeEnv(options.env ?? process.env),
+      shell: options.shell ?? false,
     })
-    let output = ''
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
+    let stdout = ''
+    let stderr = ''
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
     child.once('error', reject)
-    child.once('close', (code, signal) => resolveRun({ code: code ?? (signal ? 1 : 0), output }))
+    child.once('close', (code, signal) => resolveRun({ code: code ?? (signal ? 1 : 0), stdout, stderr }))
   })
 }
 
