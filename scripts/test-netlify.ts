@@ -9,7 +9,7 @@
  * raw body byte for byte (signatures still verify), and that Netlify Blobs
  * works as the store there.
  *
- * netlify-cli is installed on demand into a cache folder (scripts/harness.ts).
+ * netlify-cli is installed on demand into a cache folder (scripts/netlify-serve.ts).
  */
 import { randomBytes } from 'node:crypto'
 import { dirname, resolve } from 'node:path'
@@ -18,7 +18,8 @@ import { fileURLToPath } from 'node:url'
 import { serveIdentitySandbox, type ServedIdentitySandbox } from '../src/sandbox/serve.ts'
 import { githubExample, githubInvitationByEmail, stripeEvent } from '../test/helpers/fixtures.ts'
 import { githubRequest, githubSecret, stripeRequest, stripeSecret, stripeSignature } from '../test/helpers/signing.ts'
-import { deliver, ensureNetlifyCli, runSuite, seconds, serveFunctions, type Answer, type Suite } from './harness.ts'
+import { deliver, ensureNetlifyCli, serveFunctions, type Answer } from './netlify-serve.ts'
+import { runSuite, seconds, type Suite } from './suite.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 

@@ -23,7 +23,8 @@ import { fileURLToPath } from 'node:url'
 
 import { serveIdentitySandbox } from '../src/sandbox/serve.ts'
 import { stripeSecret } from '../test/helpers/signing.ts'
-import { deliver, ensureNetlifyCli, npmCommand, run, runSuite, seconds, serveFunctions, type RunResult, type Suite } from './harness.ts'
+import { deliver, ensureNetlifyCli, serveFunctions } from './netlify-serve.ts'
+import { npmCommand, run, runSuite, seconds, type RunResult, type Suite } from './suite.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const SECTION = '## Add to an existing site'

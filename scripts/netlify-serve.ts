@@ -1,9 +1,7 @@
 /**
- * What the scripts that drive Netlify's own local runtime share
- * (scripts/test-netlify.ts: this repository's function; scripts/test-package.ts:
- * the packed package inside a made-up site): a suite that counts checks and
- * always cleans up, netlify-cli installed on demand into a cache folder, and
- * `netlify functions:serve --offline` started, awaited and stopped.
+ * Netlify's own local functions runtime for the end-to-end scripts:
+ * netlify-cli installed on demand, and `netlify functions:serve --offline`
+ * started on loopback, awaited and stopped.
  *
  * netlify-cli is big (~1 minute to install), so it is not a dependency: it is
  * installed on demand into a cache folder outside node_modules and reused.
@@ -15,69 +13,12 @@ import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
+import { nodeEnv, npmCommand, run, seconds, type Suite } from './suite.ts'
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const CLI_MAJOR = 27
 const READY_TIMEOUT_MS = 120_000
 const REQUEST_TIMEOUT_MS = 30_000
-
-export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
-
-// ---------------------------------------------------------------------- suite
-
-export interface Suite {
-  say(line: string): void
-  check(name: string, ok: boolean, detail: string): void
-  /** Run at the end, last registered first, whether the suite passed, failed or was interrupted. */
-  defer(cleanup: () => Promise<void> | void): void
-  /** Printed only when the suite failed (a server's log). */
-  onFailure(report: () => string): void
-}
-
-/** Runs `body` as one suite named `name`, then prints "N passed, M failed" (what .ci/run adds up) and exits. */
-export async function runSuite(name: string, body: (suite: Suite) => Promise<void>): Promise<never> {
-  const started = Date.now()
-  const cleanups: Array<() => Promise<void> | void> = []
-  const reports: Array<() => string> = []
-  let passed = 0
-  let failed = 0
-  const say = (line: string) => void process.stdout.write(`${name}: ${line}\n`)
-  const suite: Suite = {
-    say,
-    check(checkName, ok, detail) {
-      if (ok) passed++
-      else failed++
-      say(`${ok ? 'PASS' : 'FAIL'} ${checkName}${detail ? ` — ${detail}` : ''}`)
-    },
-    defer: (cleanup) => void cleanups.push(cleanup),
-    onFailure: (report) => void reports.push(report),
-  }
-  let cleaning: Promise<void> | undefined
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      for (const step of cleanups.reverse()) await Promise.resolve(step()).catch(() => {})
-    })())
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      say(`${signal}: cleaning up`)
-      void cleanup().finally(() => process.exit(130))
-    })
-  }
-
-  try {
-    await body(suite)
-  } catch (error) {
-    failed++
-    say(`FAIL ${error instanceof Error ? error.message : String(error)}`)
-  } finally {
-    const stopping = Date.now()
-    await cleanup()
-    say(`cleaned up in ${seconds(Date.now() - stopping)}`)
-  }
-  if (failed > 0) for (const report of reports) process.stdout.write(report())
-  say(`done in ${seconds(Date.now() - started)}`)
-  process.stdout.write(`${passed} passed, ${failed} failed\n`)
-  process.exit(failed === 0 ? 0 : 1)
-}
 
 // ---------------------------------------------------------------- netlify-cli
 
@@ -121,50 +62,7 @@ export async function ensureNetlifyCli(say: Suite['say']): Promise<string> {
   return entry
 }
 
-export function npmCommand(name: 'npm' | 'npx' = 'npm'): string {
-  // The npm next to the running node, so the install uses the same Node.
-  const beside = join(dirname(process.execPath), name)
-  return existsSync(beside) ? beside : name
-}
-
-export interface RunOptions {
-  cwd: string
-  env?: NodeJS.ProcessEnv
-  /** Keep stdout and stderr (returned) instead of passing them through. */
-  capture?: boolean
-  /** Run `command` as a shell command line (args must then be empty). */
-  shell?: boolean
-}
-
-export interface RunResult {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-export function run(command: string, args: string[], options: RunOptions): Promise<RunResult> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      stdio: ['ignore', options.capture ? 'pipe' : 'inherit', options.capture ? 'pipe' : 'inherit'],
-      env: nodeEnv(options.env ?? process.env),
-      shell: options.shell ?? false,
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
-    child.once('error', reject)
-    child.once('close', (code, signal) => resolveRun({ code: code ?? (signal ? 1 : 0), stdout, stderr }))
-  })
-}
-
-/** The environment with this Node's directory first on PATH, so every child runs this same Node. */
-export function nodeEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { ...env, PATH: [dirname(process.execPath), env.PATH ?? ''].join(':') }
-}
-
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer()
     server.once('error', reject)
