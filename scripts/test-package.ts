@@ -59,6 +59,16 @@ function siteEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 const brief = (result: RunResult) => `exit ${result.code}: ${`${result.stdout}${result.stderr}`.trim().slice(-600)}`
 
+/** The `path` literal of a function file's `config`, as written. */
+const pathsOf = (source: string) => /\bpath:\s*(\[[^\]]*\])/.exec(source)?.[1]?.replace(/\s+/g, ' ') ?? null
+
+/** README's function file must route every path this repository's own function routes. */
+function checkRoutesMatchOurFunction(suite: Suite): void {
+  const ours = pathsOf(readFileSync(join(ROOT, 'netlify/functions/invite-bridge.ts'), 'utf8'))
+  const readme = pathsOf(filesFromReadme().get(FUNCTION_FILE)!)
+  suite.check("README's function file has this repository's config.path", ours !== null && readme === ours, `README ${readme}, ours ${ours}`)
+}
+
 async function packInto(suite: Suite, dir: string): Promise<string> {
   const started = Date.now()
   const packed = await run(npmCommand(), ['pack', '--pack-destination', dir, '--loglevel=error'], { cwd: ROOT, capture: true })
@@ -121,6 +131,7 @@ async function checkTheCommandLine(suite: Suite, site: string): Promise<void> {
 }
 
 await runSuite('test:package', async (suite) => {
+  checkRoutesMatchOurFunction(suite)
   const entry = await ensureNetlifyCli(suite.say)
   const work = mkdtempSync(join(tmpdir(), 'invite-bridge-package-'))
   suite.defer(() => rmSync(work, { recursive: true, force: true }))
