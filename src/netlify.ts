@@ -14,6 +14,8 @@ declare global {
 }
 
 export type NetlifyHandler = (req: Request, context: Context) => Promise<Response>
+// A site's function file types its `config` with this, without depending on @netlify/functions itself.
+export type { Config, Context } from '@netlify/functions'
 
 export interface NetlifyBridgeOptions {
   /** The site's rules file as imported JSON (it is bundled: a function has no file system to read at run time); its `sources` add senders. */
@@ -28,6 +30,11 @@ export interface NetlifyBridgeOptions {
  * guaranteed once the runtime invokes the function. A bad setting or rules
  * file answers 503 naming the problem (the provider retries meanwhile) and is
  * tried again on the next request.
+ *
+ * The function file exports this as its default and its own `config` with
+ * the paths as a literal: Netlify reads `config` from the file's source
+ * without running it, so a `config` imported or re-exported from here would
+ * go unseen and the routes would not exist.
  */
 export function createNetlifyHandler(options: NetlifyBridgeOptions = {}): NetlifyHandler {
   let handler: ((req: Request, context: Context) => Response | Promise<Response>) | undefined
