@@ -20,6 +20,7 @@ import { githubExample, githubInvitationByEmail, stripeEvent } from '../test/hel
 import { githubRequest, githubSecret, stripeRequest, stripeSecret, stripeSignature } from '../test/helpers/signing.ts'
 import { deliver, ensureNetlifyCli, serveFunctions, type Answer } from './netlify-serve.ts'
 import { runSuite, seconds, type Suite } from './suite.ts'
+import { sampleAccountHex } from '../src/handlers/sample-ids.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -30,8 +31,10 @@ function expectOutcome(suite: Suite, name: string, answer: Answer, status: numbe
 /** The checkout fixture with a fresh event id and the buyer's typed address replaced. */
 function checkoutFor(id: string, email: string) {
   const event = stripeEvent('checkout.session.completed', { id })
-  const object = event.data.object as { customer_details: Record<string, unknown> }
+  const object = event.data.object as { customer: unknown; customer_details: Record<string, unknown> }
   object.customer_details = { ...object.customer_details, email }
+  // One Stripe customer per buyer, as in a real account: the ledger links a customer to one account.
+  object.customer = `cus_${sampleAccountHex(email)}`
   return event
 }
 
