@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto'
-import { domainToASCII } from 'node:url'
+import { domainToASCII, domainToUnicode } from 'node:url'
 
 // Deliberately plain: the identity server is the final judge of deliverability.
 // This only keeps obvious garbage (no @, spaces, no dotted domain) out of the
@@ -20,11 +20,22 @@ export function normaliseEmail(input: unknown): string | null {
   if (at < 1) return null
   // UTS #46 mapping, as browsers and mail servers apply it; '' when the domain has no valid ASCII form.
   const domain = domainToASCII(lowered.slice(at + 1))
-  if (!domain) return null
+  if (!domain || !punycodeDecodes(domain)) return null
   const email = `${lowered.slice(0, at)}@${domain}`
   if (email.length > 254 || !EMAIL_SHAPE.test(email)) return null
   if (domain.startsWith('.') || domain.includes('..')) return null
   return email
+}
+
+/**
+ * Node 22 refuses an `xn--` label that is not valid punycode (domainToASCII
+ * answers ''); Node 24 passes it through unchanged. Such a label decodes to
+ * itself, which no real one does.
+ */
+function punycodeDecodes(asciiDomain: string): boolean {
+  const labels = asciiDomain.split('.')
+  const decoded = domainToUnicode(asciiDomain).split('.')
+  return labels.every((label, index) => !label.startsWith('xn--') || (decoded[index] !== undefined && decoded[index] !== label))
 }
 
 /** `jane@example.com` → `j***@example.com`: enough to recognise in a log, not enough to harvest. */
