@@ -1,7 +1,7 @@
 import { withoutCredentials } from '../config/env.ts'
 import { UpstreamError } from '../domain/errors.ts'
 import { signHs256 } from './hs256.ts'
-import { normaliseEmail } from '../domain/email.ts'
+import { invitedUser, retryAfterSeconds } from './identity-answers.ts'
 import type { IdentityClient, IdentityCredential, IdentityTarget, IdentityUser, InviteResult } from '../domain/identity.ts'
 
 export interface GoTrueClientOptions {
@@ -37,14 +37,6 @@ async function bearer(credential: IdentityCredential, now: number): Promise<stri
   return signHs256({ sub: '0', iat: seconds, exp: seconds + 60 }, credential.secret)
 }
 
-function retryAfterSeconds(response: Response): number | undefined {
-  const value = response.headers.get('retry-after')
-  if (!value) return undefined
-  const seconds = Number(value)
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds)
-  const date = Date.parse(value)
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000))
-}
 
 async function readMessage(response: Response): Promise<string> {
   const text = await response.text().catch(() => '')
@@ -57,27 +49,6 @@ async function readMessage(response: Response): Promise<string> {
   return ''
 }
 
-/**
- * "Invited" is recorded for good, so only GoTrue's own answer counts: the new
- * user, with an id, at the address we asked for. A proxy's 200 page (a
- * maintenance screen, a login wall) proves nothing was saved; failing makes
- * the provider retry, and a retry after a real invite finds "already registered".
- */
-function invitedUser(body: string, asked: string): InviteResult {
-  let user: { id?: unknown; email?: unknown } | null = null
-  try {
-    const parsed: unknown = JSON.parse(body)
-    if (parsed && typeof parsed === 'object') user = parsed
-  } catch {
-    // Not JSON: handled below as "no user".
-  }
-  const bad = (what: string) =>
-    new UpstreamError(502, 'identity_bad_answer', `Identity server answered POST /invite with 200 but ${what}; nothing was recorded, the delivery may be retried`)
-  if (!user) throw bad('no JSON user')
-  if (typeof user.id !== 'string' || !user.id) throw bad('a user without an id')
-  if (normaliseEmail(user.email) !== (normaliseEmail(asked) ?? asked)) throw bad('a user with another address')
-  return { outcome: 'invited', userId: user.id }
-}
 
 const PER_PAGE = 100
 // An exact address rarely shares its LIKE with more than a page of others; this bounds the time under the role lock.
@@ -127,7 +98,7 @@ export function createGoTrueClient(options: GoTrueClientOptions): IdentityClient
     url: withoutCredentials(url),
     async invite(email, data): Promise<InviteResult> {
       const response = await admin('POST', '/invite', data ? { email, data } : { email })
-      if (response.ok) return invitedUser(await response.text().catch(() => ''), email)
+      if (response.ok) return invitedUser(await response.text().catch(() => ''), email, 'Identity server')
       const message = await readMessage(response)
       if (response.status === 422 && ALREADY_REGISTERED.has(message)) return { outcome: 'already_registered' }
       if (response.status === 422 && refusesAddress(message)) return { outcome: 'rejected', reason: message }

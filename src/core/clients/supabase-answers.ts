@@ -51,14 +51,6 @@ export function finalInviteAnswer(error: SupabaseError): InviteResult | undefine
   return undefined
 }
 
-export function retryAfterSeconds(response: Response): number | undefined {
-  const value = response.headers.get('retry-after')
-  if (!value) return undefined
-  const seconds = Number(value)
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds)
-  const date = Date.parse(value)
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000))
-}
 
 /** A call that failed in a way a later retry may fix: nothing was confirmed, so nothing is recorded. */
 export function supabaseFailure(error: SupabaseError, retryAfter: number | undefined, call: string): UpstreamError {

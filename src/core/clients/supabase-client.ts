@@ -1,8 +1,8 @@
 import type { SupabaseSettings } from '../config/config.ts'
-import { normaliseEmail } from '../domain/email.ts'
 import { NotConfiguredError, UpstreamError } from '../domain/errors.ts'
 import type { IdentityClient, IdentityUser, InviteResult } from '../domain/identity.ts'
-import { finalInviteAnswer, readSupabaseError, retryAfterSeconds, supabaseFailure } from './supabase-answers.ts'
+import { invitedUser, retryAfterSeconds } from './identity-answers.ts'
+import { finalInviteAnswer, readSupabaseError, supabaseFailure } from './supabase-answers.ts'
 
 export interface SupabaseClientOptions {
   /** The project URL (`https://<ref>.supabase.co`); Auth lives under `/auth/v1`. */
@@ -85,7 +85,7 @@ export function createSupabaseClient(options: SupabaseClientOptions): IdentityCl
       const signal = deadline()
       if (await findUserByEmail(email, signal)) return { outcome: 'already_registered' }
       const response = await send('/invite', { method: 'POST', body: JSON.stringify(data ? { email, data } : { email }) }, signal)
-      if (response.ok) return invitedUser(await response.text().catch(() => ''), email)
+      if (response.ok) return invitedUser(await response.text().catch(() => ''), email, 'Supabase Auth')
       const error = await readSupabaseError(response)
       const final = finalInviteAnswer(error)
       if (final) return final
@@ -126,22 +126,3 @@ export function createSupabaseClient(options: SupabaseClientOptions): IdentityCl
   }
 }
 
-/**
- * "Invited" is recorded for good, so only Auth's own answer counts: a user
- * with an id at the address we asked for. A proxy's 200 page proves nothing.
- */
-function invitedUser(body: string, asked: string): InviteResult {
-  let user: { id?: unknown; email?: unknown } | null = null
-  try {
-    const parsed: unknown = JSON.parse(body)
-    if (parsed && typeof parsed === 'object') user = parsed
-  } catch {
-    // Not JSON: handled below as "no user".
-  }
-  const bad = (what: string) =>
-    new UpstreamError(502, 'identity_bad_answer', `Supabase Auth answered POST /invite with 200 but ${what}; nothing was recorded, the delivery may be retried`)
-  if (!user) throw bad('no JSON user')
-  if (typeof user.id !== 'string' || !user.id) throw bad('a user without an id')
-  if (normaliseEmail(user.email) !== (normaliseEmail(asked) ?? asked)) throw bad('a user with another address')
-  return { outcome: 'invited', userId: user.id }
-}
