@@ -62,3 +62,8 @@ export interface Sender<Settings = any> extends SenderSettingsReader<Settings> {
   samples: Readonly<Record<string, (options: SampleOptions) => SamplePayload>>
   explain: SenderExplainer
 }
+
+/** A JSON POST as a provider sends one: the route, the signed body, and the provider's own headers. */
+export function jsonPost(path: string, body: string, headers: Record<string, string>): SignedDelivery {
+  return { path, init: { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body } }
+}

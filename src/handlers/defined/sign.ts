@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { signHmacSha256 } from '../schemes/hmac-sha256.ts'
 import { signStandardWebhook, standardWebhookKey } from '../schemes/standard-webhooks.ts'
-import type { SamplePayload, SignedDelivery } from '../sender.ts'
+import { jsonPost, type SamplePayload, type SignedDelivery } from '../sender.ts'
 import type { SourceDefinition } from './schema.ts'
 import { hmacSchemeOf } from './verify.ts'
 
@@ -15,7 +15,7 @@ export function signDefined(
   const body = JSON.stringify(sample.payload)
   const timestamp = Math.floor((options.now ?? Date.now()) / 1000)
   const id = options.deliveryId ?? randomUUID()
-  const headers: Record<string, string> = { 'content-type': 'application/json' }
+  const headers: Record<string, string> = {}
   if (definition.scheme === 'standard-webhooks') {
     const key = standardWebhookKey(secret)[0]
     if (!key) throw new Error(`${definition.secretEnv} is not a Standard Webhooks secret (whsec_ and base64)`)
@@ -26,5 +26,5 @@ export function signDefined(
     if (scheme.timestamp) headers[scheme.timestamp.header] = String(timestamp)
     if (definition.idHeader) headers[definition.idHeader] = id
   }
-  return { path: `/webhooks/${definition.name}`, init: { method: 'POST', headers, body } }
+  return jsonPost(`/webhooks/${definition.name}`, body, headers)
 }

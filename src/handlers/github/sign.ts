@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto'
-import type { SamplePayload, SignedDelivery } from '../sender.ts'
+import { jsonPost, type SamplePayload, type SignedDelivery } from '../sender.ts'
 
 /** `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>`, as GitHub signs. */
 export function githubSignatureHeader(body: string, secret: string): string {
@@ -9,18 +9,10 @@ export function githubSignatureHeader(body: string, secret: string): string {
 /** Headers as GitHub sends them; the delivery id is what stays the same on redelivery. */
 export function signGitHub(sample: SamplePayload, secret: string, options: { deliveryId?: string } = {}): SignedDelivery {
   const body = JSON.stringify(sample.payload)
-  return {
-    path: '/webhooks/github',
-    init: {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': sample.eventName,
-        'x-github-delivery': options.deliveryId ?? randomUUID(),
-        'x-hub-signature-256': githubSignatureHeader(body, secret),
-        'user-agent': 'GitHub-Hookshot/invite-bridge',
-      },
-      body,
-    },
-  }
+  return jsonPost('/webhooks/github', body, {
+    'x-github-event': sample.eventName,
+    'x-github-delivery': options.deliveryId ?? randomUUID(),
+    'x-hub-signature-256': githubSignatureHeader(body, secret),
+    'user-agent': 'GitHub-Hookshot/invite-bridge',
+  })
 }

@@ -1,19 +1,11 @@
-import type { SamplePayload, SignedDelivery } from '../sender.ts'
+import { jsonPost, type SamplePayload, type SignedDelivery } from '../sender.ts'
 import { lemonSqueezySignature } from './verify.ts'
 
 /** Headers as Lemon Squeezy sends them: the event name, and the body's hex HMAC. No id, no timestamp. */
 export function signLemonSqueezy(sample: SamplePayload, secret: string): SignedDelivery {
   const body = JSON.stringify(sample.payload)
-  return {
-    path: '/webhooks/lemonsqueezy',
-    init: {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-event-name': sample.eventName,
-        'x-signature': lemonSqueezySignature(body, secret),
-      },
-      body,
-    },
-  }
+  return jsonPost('/webhooks/lemonsqueezy', body, {
+    'x-event-name': sample.eventName,
+    'x-signature': lemonSqueezySignature(body, secret),
+  })
 }

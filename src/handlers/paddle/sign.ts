@@ -1,4 +1,4 @@
-import type { SamplePayload, SignedDelivery } from '../sender.ts'
+import { jsonPost, type SamplePayload, type SignedDelivery } from '../sender.ts'
 import { paddleSignature } from './signature.ts'
 
 /** `Paddle-Signature` as Paddle sends it; with several secrets, one h1 each, as during a rotation. */
@@ -11,16 +11,8 @@ export function paddleSignatureHeader(body: string, secrets: string | readonly s
 /** Paddle names the event in the body (`event_type`); the header carries only the signature. */
 export function signPaddle(sample: SamplePayload, secret: string, options: { now?: number } = {}): SignedDelivery {
   const body = JSON.stringify(sample.payload)
-  return {
-    path: '/webhooks/paddle',
-    init: {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'paddle-signature': paddleSignatureHeader(body, secret, options.now),
-        'user-agent': 'Paddle',
-      },
-      body,
-    },
-  }
+  return jsonPost('/webhooks/paddle', body, {
+    'paddle-signature': paddleSignatureHeader(body, secret, options.now),
+    'user-agent': 'Paddle',
+  })
 }

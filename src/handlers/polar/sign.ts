@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { signStandardWebhook } from '../schemes/standard-webhooks.ts'
-import type { SamplePayload, SignedDelivery } from '../sender.ts'
+import { jsonPost, type SamplePayload, type SignedDelivery } from '../sender.ts'
 import { polarKeys } from './verify.ts'
 
 /**
@@ -12,18 +12,10 @@ export function signPolar(sample: SamplePayload, secret: string, options: { now?
   const body = JSON.stringify(sample.payload)
   const id = options.deliveryId ?? randomUUID()
   const timestamp = Math.floor((options.now ?? Date.now()) / 1000)
-  return {
-    path: '/webhooks/polar',
-    init: {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': id,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': signStandardWebhook({ id, timestamp, body, key: polarKeys(secret)[0]! }),
-        'user-agent': 'polar.sh webhooks',
-      },
-      body,
-    },
-  }
+  return jsonPost('/webhooks/polar', body, {
+    'webhook-id': id,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': signStandardWebhook({ id, timestamp, body, key: polarKeys(secret)[0]! }),
+    'user-agent': 'polar.sh webhooks',
+  })
 }

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto'
-import type { SamplePayload, SignedDelivery } from '../sender.ts'
+import { jsonPost, type SamplePayload, type SignedDelivery } from '../sender.ts'
 
 /** `Stripe-Signature: t=<seconds>,v1=<hex HMAC-SHA256 of "t.body">`, as Stripe signs (its SDK's test helper makes the same). */
 export function stripeSignatureHeader(body: string, secret: string, nowMs = Date.now()): string {
@@ -9,16 +9,8 @@ export function stripeSignatureHeader(body: string, secret: string, nowMs = Date
 
 export function signStripe(sample: SamplePayload, secret: string, options: { now?: number } = {}): SignedDelivery {
   const body = JSON.stringify(sample.payload)
-  return {
-    path: '/webhooks/stripe',
-    init: {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'stripe-signature': stripeSignatureHeader(body, secret, options.now),
-        'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
-      },
-      body,
-    },
-  }
+  return jsonPost('/webhooks/stripe', body, {
+    'stripe-signature': stripeSignatureHeader(body, secret, options.now),
+    'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+  })
 }
