@@ -22,3 +22,18 @@ export interface DirectoryEntry {
   email: string | null
   name?: string | null
 }
+
+/**
+ * Do the purchased items hold one of these prices and one of these products
+ * (each list only when given)? Items still unknown (null) must be read first.
+ */
+export function itemsMatch(items: readonly PurchasedItem[] | null, wanted: { prices?: readonly string[]; products?: readonly string[] }): boolean {
+  if (!wanted.prices && !wanted.products) return true
+  if (items === null) throw new Error('items must be read before matching on prices or products')
+  const has = (ids: readonly string[] | undefined, pick: (item: PurchasedItem) => string | undefined) =>
+    !ids || items.some((item) => {
+      const id = pick(item)
+      return id !== undefined && ids.includes(id)
+    })
+  return has(wanted.prices, (item) => item.price) && has(wanted.products, (item) => item.product)
+}

@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 import type { SenderCatalogue } from '../../core/domain/catalogue.ts'
-import type { MatchFacts, PurchasedItem } from '../../core/domain/facts.ts'
+import { itemsMatch, type MatchFacts, type PurchasedItem } from '../../core/domain/facts.ts'
 
 /** The facts a Paddle event gives rules, under `facts.paddle`. */
 export interface PaddleFacts {
@@ -28,13 +28,7 @@ function paddleFacts(facts: MatchFacts): PaddleFacts | undefined {
 function matches(match: PaddleMatch, paddle: PaddleFacts | undefined): boolean {
   if (!paddle) return !Object.keys(match).length
   if (match.sandbox !== undefined && paddle.sandbox !== match.sandbox) return false
-  if (match.prices || match.products) {
-    if (paddle.items === null) throw new Error('items must be read before matching on prices or products')
-    const items = paddle.items
-    if (match.prices && !items.some((item) => item.price !== undefined && match.prices!.includes(item.price))) return false
-    if (match.products && !items.some((item) => item.product !== undefined && match.products!.includes(item.product))) return false
-  }
-  return true
+  return itemsMatch(paddle.items, match)
 }
 
 /** Paddle Billing's events, as the bridge reads them. */

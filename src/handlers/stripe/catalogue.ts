@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 import type { SenderCatalogue } from '../../core/domain/catalogue.ts'
-import type { MatchFacts, PurchasedItem } from '../../core/domain/facts.ts'
+import { itemsMatch, type MatchFacts, type PurchasedItem } from '../../core/domain/facts.ts'
 
 /** The facts a Stripe event gives rules, under `facts.stripe`. */
 export interface StripeFacts {
@@ -33,13 +33,7 @@ function matches(match: StripeMatch, stripe: StripeFacts | undefined): boolean {
   if (match.mode !== undefined && stripe.mode !== match.mode) return false
   if (match.livemode !== undefined && stripe.livemode !== match.livemode) return false
   if (match.metadata && !Object.entries(match.metadata).every(([key, value]) => stripe.metadata[key] === value)) return false
-  if (match.prices || match.products) {
-    if (stripe.items === null) throw new Error('line items must be read before matching on prices or products')
-    const items = stripe.items
-    if (match.prices && !items.some((item) => item.price !== undefined && match.prices!.includes(item.price))) return false
-    if (match.products && !items.some((item) => item.product !== undefined && match.products!.includes(item.product))) return false
-  }
-  return true
+  return itemsMatch(stripe.items, match)
 }
 
 /** Stripe's events, as the bridge reads them. */
