@@ -29,7 +29,7 @@ export interface DirectoryEntry {
  */
 export function itemsMatch(items: readonly PurchasedItem[] | null, wanted: { prices?: readonly string[]; products?: readonly string[] }): boolean {
   if (!wanted.prices && !wanted.products) return true
-  if (items === null) throw new Error('items must be read before matching on prices or products')
+  if (items === null) throw new Error('line items must be read before matching on prices or products')
   const has = (ids: readonly string[] | undefined, pick: (item: PurchasedItem) => string | undefined) =>
     !ids || items.some((item) => {
       const id = pick(item)
