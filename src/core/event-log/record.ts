@@ -75,7 +75,8 @@ export async function recordDead(deps: EventLogDeps, ref: EventRef, error: Error
   const now = deps.now()
   await quietly(deps, 'log', () =>
     updateEntry(deps.store, ref.id, (current) => {
-      const { retryAt: _retryAt, ...next } = attempted(current, ref, now, how)
+      // The status says it all: an outcome left from the last try ("queued") would say otherwise.
+      const { retryAt: _retryAt, outcome: _outcome, ...next } = attempted(current, ref, now, how)
       return { ...next, status: 'dead', error, deadAt: now }
     }),
   )
