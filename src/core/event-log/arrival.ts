@@ -16,9 +16,10 @@ export type Arrival = { kind: 'result'; id: string; result: DeliveryResult } | {
  * and when no retry can fix it (the event is then kept as dead).
  */
 export async function receiveDelivery(deps: EventLogDeps, delivery: Delivery, run: Runner, options: { bodyDigest?: string } = {}): Promise<Arrival> {
-  const { id, firstSeen } = await indexEvent(deps.store, delivery, deps.now())
-  const ref = { id, firstSeen, delivery }
-  const waiting = await deps.store.get<QueuedEvent>(keys.pending(id))
+  const { id, firstSeen, first } = await indexEvent(deps.store, delivery, deps.now())
+  const ref = { id, firstSeen, delivery, first }
+  // An event's first arrival cannot be queued yet: no need to look.
+  const waiting = first ? null : await deps.store.get<QueuedEvent>(keys.pending(id))
   if (waiting) {
     await recordWaiting(deps, ref)
     return { kind: 'queued', id, retryAt: waiting.value.retryAt }

@@ -12,13 +12,18 @@ const MAX_TURNS = 8
  * made on its first arrival: the create-if-absent decides which arrival's
  * time is "first seen", however many arrive at once.
  */
-export async function indexEvent(store: KeyValueStore, delivery: Pick<Delivery, 'source' | 'eventId'>, now: number): Promise<{ id: string; firstSeen: number }> {
+export async function indexEvent(
+  store: KeyValueStore,
+  delivery: Pick<Delivery, 'source' | 'eventId'>,
+  now: number,
+): Promise<{ id: string; firstSeen: number; first: boolean }> {
   const key = keys.index(delivery.source, delivery.eventId)
+  const mine = { id: eventLogId(delivery.source, delivery.eventId, now), firstSeen: now }
+  // Create first: most deliveries are an event's first, and then this is the only round trip.
   for (let turn = 0; turn < MAX_TURNS; turn++) {
+    if ((await store.create(key, mine)).created) return { ...mine, first: true }
     const existing = await store.get<{ id: string; firstSeen: number }>(key)
-    if (existing) return existing.value
-    const mine = { id: eventLogId(delivery.source, delivery.eventId, now), firstSeen: now }
-    if ((await store.create(key, mine)).created) return mine
+    if (existing) return { ...existing.value, first: false }
   }
   throw new Error(`The index ${key} kept changing`)
 }
@@ -33,8 +38,18 @@ export async function findEventId(store: KeyValueStore, source: string, eventId:
  * holds. `change` gets the current entry (null for a new one) and returns
  * the next; it may run more than once.
  */
-export async function updateEntry(store: KeyValueStore, id: string, change: (current: LogEntry | null) => LogEntry): Promise<LogEntry> {
+export async function updateEntry(
+  store: KeyValueStore,
+  id: string,
+  change: (current: LogEntry | null) => LogEntry,
+  options: { likelyNew?: boolean } = {},
+): Promise<LogEntry> {
   const key = keys.log(id)
+  // An event's first arrival has no entry yet: try the create before reading.
+  if (options.likelyNew) {
+    const next = change(null)
+    if ((await store.create(key, next)).created) return next
+  }
   for (let turn = 0; turn < MAX_TURNS; turn++) {
     const current = await store.get<LogEntry>(key)
     const next = change(current?.value ?? null)

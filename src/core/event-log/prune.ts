@@ -15,8 +15,10 @@ export async function prune(deps: EventLogDeps): Promise<number> {
   const cutoff = deps.now() - deps.settings.logDays * DAY_MS
   let deleted = 0
 
-  const old = await store.list<LogEntry>(PREFIX.log, { limit: MAX_DELETIONS })
-  for (const { key, value } of old.records) {
+  // Every sweep gets here: a look at the oldest entry alone (one read on Blobs) tells whether there is anything to prune.
+  const oldest = (await store.list<LogEntry>(PREFIX.log, { limit: 1 })).records[0]
+  const old = oldest && oldest.value.firstSeen < cutoff ? (await store.list<LogEntry>(PREFIX.log, { limit: MAX_DELETIONS })).records : []
+  for (const { key, value } of old) {
     if (value.firstSeen >= cutoff) break
     if (value.status === 'pending') continue
     await store.delete(keys.dead(value.id))
@@ -27,8 +29,9 @@ export async function prune(deps: EventLogDeps): Promise<number> {
 
   const firstDayKept = dayOf(cutoff)
   for (const prefix of [PREFIX.stats, PREFIX.unverified]) {
-    const days = await store.list(prefix, { limit: MAX_DELETIONS })
-    for (const { key } of days.records) {
+    const first = (await store.list(prefix, { limit: 1 })).records[0]
+    const days = first && first.key.slice(prefix.length) < firstDayKept ? (await store.list(prefix, { limit: MAX_DELETIONS })).records : []
+    for (const { key } of days) {
       if (key.slice(prefix.length) >= firstDayKept) break
       await store.delete(key)
       deleted++

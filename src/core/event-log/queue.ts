@@ -6,7 +6,7 @@ import { maskedRecipient, recordDead, recordQueued, recordResult, type How } fro
 import { keys, type ErrorSummary, type QueuedEvent } from './records.ts'
 import { openDelivery, sealDelivery } from './seal.ts'
 
-export type EventRef = { id: string; firstSeen: number; delivery: Delivery }
+export type EventRef = { id: string; firstSeen: number; delivery: Delivery; first?: boolean }
 
 /** What became of a queued event this time. */
 export type RunState = 'done' | 'pending' | 'dead' | 'busy'
@@ -53,7 +53,7 @@ export async function enqueue(deps: EventLogDeps, ref: EventRef, error: unknown,
   const queued = created.created ? record : ((await deps.store.get<QueuedEvent>(keys.pending(ref.id)))?.value ?? record)
   if (dead) await quietly(deps, 'dead', () => deps.store.delete(keys.dead(ref.id)))
   const email = maskedRecipient(ref.delivery)
-  await recordQueued(deps, refOf(record), { retryAt: queued.retryAt, error: summary, ...(email ? { email } : {}) }, how)
+  await recordQueued(deps, { ...refOf(record), first: ref.first === true }, { retryAt: queued.retryAt, error: summary, ...(email ? { email } : {}) }, how)
   return queued
 }
 

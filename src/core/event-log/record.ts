@@ -6,7 +6,13 @@ import { dayOf, keys, type ErrorSummary, type LogEntry, type PersonEntry } from 
 
 export type How = 'arrival' | 'retry' | 'replay'
 
-type EventRef = { id: string; firstSeen: number; delivery: Pick<Delivery, 'source' | 'eventId' | 'eventType'> }
+type EventRef = {
+  id: string
+  firstSeen: number
+  delivery: Pick<Delivery, 'source' | 'eventId' | 'eventType'>
+  /** The event's first arrival: its entry does not exist yet. */
+  first?: boolean
+}
 
 /** The entry after one more attempt of any kind. */
 function attempted(entry: LogEntry | null, ref: EventRef, now: number, how: How): LogEntry {
@@ -29,45 +35,62 @@ export async function recordResult(deps: EventLogDeps, ref: EventRef, ran: Ran, 
   const { result } = ran
   const now = deps.now()
   let wasDead = false
-  await quietly(deps, 'log', async () => {
-    await updateEntry(deps.store, ref.id, (current) => {
-      wasDead = current?.status === 'dead'
-      const next = attempted(current, ref, now, how)
-      if (result.outcome === 'in_progress') return current ? next : { ...next, outcome: 'in_progress' }
-      if (current?.status === 'done' && result.outcome === 'duplicate') return next
-      return {
-        ...settled(next),
-        status: 'done',
-        outcome: result.outcome,
-        ...(result.email ? { email: result.email } : {}),
-        ...(result.plan ? { rules: result.plan.rules } : {}),
-        ...(result.roles ? { roles: result.roles } : {}),
-      }
-    })
+  const log = quietly(deps, 'log', async () => {
+    await updateEntry(
+      deps.store,
+      ref.id,
+      (current) => {
+        wasDead = current?.status === 'dead'
+        const next = attempted(current, ref, now, how)
+        if (result.outcome === 'in_progress') return current ? next : { ...next, outcome: 'in_progress' }
+        if (current?.status === 'done' && result.outcome === 'duplicate') return next
+        return {
+          ...settled(next),
+          status: 'done',
+          outcome: result.outcome,
+          ...(result.email ? { email: result.email } : {}),
+          ...(result.plan ? { rules: result.plan.rules } : {}),
+          ...(result.roles ? { roles: result.roles } : {}),
+        }
+      },
+      { likelyNew: ref.first === true },
+    )
   })
-  await quietly(deps, 'stats', () => count(deps.store, keys.stats(dayOf(now)), ref.delivery.source, result.outcome))
-  if (ran.person && (result.outcome === 'invited' || result.outcome === 'already_registered' || result.outcome === 'roles_updated')) {
-    const person: PersonEntry = { id: ref.id, source: ref.delivery.source, eventId: ref.delivery.eventId, outcome: result.outcome, at: now }
-    const address = ran.person
-    await quietly(deps, 'people', async () => deps.store.create(keys.person(personId(address, await deps.hashKey())), person))
-  }
+  // Separate records: written side by side, so the answer waits for one round trip of each, not their sum.
+  const stats = quietly(deps, 'stats', () => count(deps.store, keys.stats(dayOf(now)), ref.delivery.source, result.outcome))
+  const address = ran.person
+  const person =
+    address && (result.outcome === 'invited' || result.outcome === 'already_registered' || result.outcome === 'roles_updated')
+      ? quietly(deps, 'people', async () => {
+          const entry: PersonEntry = { id: ref.id, source: ref.delivery.source, eventId: ref.delivery.eventId, outcome: result.outcome, at: now }
+          await deps.store.create(keys.person(personId(address, await deps.hashKey())), entry)
+        })
+      : undefined
+  await Promise.all([log, stats, person])
   return { wasDead: wasDead && result.outcome !== 'in_progress' }
 }
 
 /** The event waits for the bridge's next retry. */
 export async function recordQueued(deps: EventLogDeps, ref: EventRef, state: { retryAt: number; error: ErrorSummary; email?: string }, how: How): Promise<void> {
   const now = deps.now()
-  await quietly(deps, 'log', () =>
-    updateEntry(deps.store, ref.id, (current) => ({
-      ...attempted(current, ref, now, how),
-      status: 'pending',
-      outcome: 'queued',
-      error: state.error,
-      retryAt: state.retryAt,
-      ...(state.email ? { email: state.email } : {}),
-    })),
-  )
-  await quietly(deps, 'stats', () => count(deps.store, keys.stats(dayOf(now)), ref.delivery.source, 'queued'))
+  await Promise.all([
+    quietly(deps, 'log', () =>
+      updateEntry(
+        deps.store,
+        ref.id,
+        (current) => ({
+          ...attempted(current, ref, now, how),
+          status: 'pending',
+          outcome: 'queued',
+          error: state.error,
+          retryAt: state.retryAt,
+          ...(state.email ? { email: state.email } : {}),
+        }),
+        { likelyNew: ref.first === true },
+      ),
+    ),
+    quietly(deps, 'stats', () => count(deps.store, keys.stats(dayOf(now)), ref.delivery.source, 'queued')),
+  ])
 }
 
 /** The bridge gave up on the event: it stays visible, and its delivery is kept for a replay. */
