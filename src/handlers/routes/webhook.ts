@@ -57,6 +57,7 @@ export function webhookRoute(options: WebhookRouteOptions) {
         Object.assign(fields, { outcome: 'queued', id: arrival.id, retryAt })
         return c.json({ outcome: 'queued', eventId: delivery.eventId, id: arrival.id, retryAt }, 202)
       }
+      if (arrival) fields.id = arrival.id
       const result = arrival?.result ?? (await processDelivery(delivery, deps))
       Object.assign(fields, {
         outcome: result.outcome,
