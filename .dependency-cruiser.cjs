@@ -95,6 +95,8 @@ module.exports = {
   options: {
     parser: 'swc',
     doNotFollow: { path: 'node_modules' },
+    // The package build (npm run build) is a copy of src: bin/ may point at it, but it is not ours to check twice.
+    exclude: { path: '^dist/' },
     tsConfig: { fileName: 'tsconfig.json' },
     // Resolve packages the way Node does for our ESM imports (`exports` with the `import` condition).
     enhancedResolveOptions: {

@@ -38,7 +38,7 @@ function checkoutFor(id: string, email: string) {
   return event
 }
 
-async function runChecks(suite: Suite, base: string, sandbox: ServedIdentitySandbox['sandbox'], secrets: { stripe: string; github: string }): Promise<void> {
+async function runChecks(suite: Suite, base: string, sandbox: ServedIdentitySandbox['sandbox'], secrets: { stripe: string; github: string; apiKey: string }): Promise<void> {
   const runId = randomBytes(4).toString('hex')
   const ann = `ann.${runId}@example.com`
   const bob = `bob.${runId}@example.com`
@@ -87,7 +87,27 @@ async function runChecks(suite: Suite, base: string, sandbox: ServedIdentitySand
   expectOutcome(suite, 'github redelivery (same X-GitHub-Delivery) → duplicate', await deliver(base, '/webhooks/github', await githubRequest('organization', invitation, secrets.github, { deliveryId })), 200, 'duplicate')
   expectOutcome(suite, 'github ping → ignored', await deliver(base, '/webhooks/github', await githubRequest('ping', githubExample('ping'), secrets.github)), 200, 'ignored')
 
-  const sent = sandbox.invites.map((invite) => invite.email)
+  // The event log and the bridge's own retries: identity fails once, the delivery is queued (202), the
+  // admin API (at /invite-bridge/api/*, routed by config.path) shows it pending, and a sweep finishes it.
+  const carol = `carol.${runId}@example.com`
+  const queuedEvent = checkoutFor(`evt_nf_${runId}_queued`, carol)
+  sandbox.faults.set({ kind: 'status', status: 503, times: 1 })
+  expectOutcome(suite, 'stripe delivery while identity answers 503 → 202 queued', await deliver(base, '/webhooks/stripe', await stripeRequest(queuedEvent, secrets.stripe)), 202, 'queued')
+  const admin = { headers: { authorization: `Bearer ${secrets.apiKey}` } }
+  const eventPath = `/invite-bridge/api/events/${encodeURIComponent(`stripe:${queuedEvent.id}`)}`
+  const pending = await deliver(base, eventPath, { method: 'GET', ...admin })
+  suite.check('GET /invite-bridge/api/events/<id> shows it pending, address masked', pending.status === 200 && pending.body.status === 'pending' && pending.body.email === 'c***@example.com', `${pending.status} ${pending.text.slice(0, 300)}`)
+  const unauthorised = await deliver(base, '/invite-bridge/api/events', { method: 'GET' })
+  suite.check('the admin API refuses a request without credentials', unauthorised.status === 401, `${unauthorised.status}`)
+  let swept: Answer = pending
+  for (let round = 0; round < 20 && swept.body.status !== 'done'; round++) {
+    await new Promise((done) => setTimeout(done, 500))
+    await deliver(base, '/invite-bridge/api/sweep', { method: 'POST', ...admin })
+    swept = await deliver(base, eventPath, { method: 'GET', ...admin })
+  }
+  suite.check('a sweep (POST /invite-bridge/api/sweep) invites the queued person once', swept.body.status === 'done' && swept.body.outcome === 'invited' && sandbox.invites.filter((invite) => invite.email === carol).length === 1, `${swept.status} ${swept.text.slice(0, 300)}`)
+
+  const sent = sandbox.invites.map((invite) => invite.email).filter((email) => email !== carol)
   suite.check(
     'identity sandbox: exactly one invite per person (2 in total)',
     sent.length === 2 && sent.filter((email) => email === ann).length === 1 && sent.filter((email) => email === bob).length === 1,
@@ -137,7 +157,7 @@ await runSuite('test:netlify', async (suite) => {
   const entry = await ensureNetlifyCli(suite.say)
 
   const jwtSecret = randomBytes(32).toString('hex')
-  const secrets = { stripe: stripeSecret(), github: githubSecret() }
+  const secrets = { stripe: stripeSecret(), github: githubSecret(), apiKey: randomBytes(32).toString('hex') }
   const identity = await serveIdentitySandbox({ jwtSecret, siteUrl: 'http://127.0.0.1' })
   suite.defer(() => identity.close())
   suite.say(`identity sandbox at ${identity.url}`)
@@ -150,6 +170,8 @@ await runSuite('test:netlify', async (suite) => {
       GITHUB_WEBHOOK_SECRET: secrets.github,
       IDENTITY_URL: identity.url,
       IDENTITY_JWT_SECRET: jwtSecret,
+      INVITE_API_KEYS: secrets.apiKey,
+      BRIDGE_RETRY_FIRST_SECONDS: '1',
     },
   })
 

@@ -10,7 +10,10 @@ import { jsonLineLogger, type Logger } from './core/domain/log.ts'
 import type { KeyValueStore } from './core/exactly-once/store.ts'
 import { hashKeyLoader } from './core/exactly-once/hash-key.ts'
 import type { PipelineDeps } from './core/pipeline/process.ts'
+import { createEventLog } from './core/event-log/event-log.ts'
+import { SECRET_RECORDS, storedSecret } from './core/event-log/stored-secret.ts'
 import { cataloguesOf, SENDERS } from './handlers/registry.ts'
+import { registerAdminApi } from './handlers/routes/admin-api.ts'
 import { bodyBudget, bodyLimit } from './handlers/routes/body-limit.ts'
 import { requireInviter } from './handlers/routes/caller.ts'
 import { healthRoute } from './handlers/routes/health.ts'
@@ -86,21 +89,37 @@ export function createApp(deps: AppDeps): Hono {
     leaseMs: config.leaseMs,
   })
 
+  const eventLog = createEventLog({
+    store,
+    now,
+    settings: config.events,
+    sealKey: storedSecret(store, SECRET_RECORDS.encryption, config.events.encryptionKey),
+    hashKey,
+    leaseMs: config.leaseMs,
+    warn: log,
+  })
+
   const app = new Hono()
   // One budget per app, shared by every route that reads a body.
   const limit = bodyLimit({ maxBytes: config.maxBodyBytes, budget: bodyBudget(config.maxInflightBytes) })
 
   app.get('/health', healthRoute(senders.map((sender) => ({ name: sender.name, enabled: senderConfig(sender).secrets.length > 0 }))))
   for (const sender of senders) {
-    app.post(`/webhooks/${sender.name}`, limit, webhookRoute({ sender, config: senderConfig(sender), pipeline, log, now }))
+    app.post(`/webhooks/${sender.name}`, limit, webhookRoute({ sender, config: senderConfig(sender), pipeline, log, now, eventLog }))
   }
-  app.post(
-    '/invites',
-    limit,
-    logRequest({ route: 'invites', caller: 'none' }, log, now),
-    requireInviter({ apiKeys: config.invites.apiKeys, adminRole: config.invites.adminRole, jwtSecret: config.identity.jwtSecret, identity, now }),
-    invitesRoute({ settings: config.invites, pipeline, now }),
-  )
+  // Who may invite, and who may read the event log: the same callers.
+  const inviter = { apiKeys: config.invites.apiKeys, adminRole: config.invites.adminRole, jwtSecret: config.identity.jwtSecret, identity, now }
+  app.post('/invites', limit, logRequest({ route: 'invites', caller: 'none' }, log, now), requireInviter(inviter), invitesRoute({ settings: config.invites, pipeline, now }))
+  registerAdminApi(app, {
+    eventLog,
+    pipeline,
+    identity,
+    inviter,
+    hashKey,
+    sweepSecret: storedSecret(store, SECRET_RECORDS.sweep),
+    log,
+    now,
+  })
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404))
   app.onError((error, c) => {

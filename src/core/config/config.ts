@@ -1,5 +1,6 @@
 import { ConfigError } from '../domain/errors.ts'
 import { flag, httpUrl, optional, parseList, positiveInteger, type Env } from './env.ts'
+import { loadEvents, type EventsConfig } from './events-config.ts'
 import { loadInvites, type InvitesConfig } from './invites-config.ts'
 
 
@@ -53,6 +54,8 @@ export interface BridgeConfig {
   leaseMs: number
   /** Key for hashing emails into store keys; when unset one is generated and kept in the store. */
   hashKey: string | undefined
+  /** The event log and the bridge's own retries. */
+  events: EventsConfig
 }
 
 /** Reads the bridge's settings from the environment; throws ConfigError naming the bad variable. */
@@ -75,6 +78,7 @@ export function loadConfig(env: Env, senders: readonly SenderSettingsReader[]): 
     ...bodyLimits(env),
     leaseMs: leaseOutlastingIdentity(env),
     hashKey: optional(env, 'BRIDGE_HASH_KEY'),
+    events: loadEvents(env),
   }
 }
 

@@ -16,6 +16,8 @@ export interface CarryOutDeps extends Pick<PlanDeps, 'reads'> {
   hashKey: () => Promise<string>
   now: () => number
   leaseMs: number
+  /** Told the normalised address the delivery reached, once it is known (the event log's people index). */
+  onPerson?: (email: string) => void
 }
 
 const PERSON_WAIT_MS = 3000
@@ -44,6 +46,7 @@ export async function carryOut(delivery: Delivery, at: number, plan: Plan, ident
   }
   const email = normaliseEmail(person.email)
   if (!email) return { outcome: 'rejected', reason: 'the event carries an invalid email address' }
+  deps.onPerson?.(email)
 
   let invited: Awaited<ReturnType<typeof inviteOnce>> | undefined
   if (plan.invite) {

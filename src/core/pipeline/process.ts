@@ -18,6 +18,8 @@ export interface PipelineDeps extends PlanDeps {
   hashKey: () => Promise<string>
   now: () => number
   leaseMs: number
+  /** Told the person's normalised address once it is known: the event log indexes people by its hash. */
+  onPerson?: (email: string) => void
 }
 
 /** What the door knows of a delivery besides what the sender mapped. */
