@@ -11,6 +11,7 @@ import type { KeyValueStore } from './core/exactly-once/store.ts'
 import { hashKeyLoader } from './core/exactly-once/hash-key.ts'
 import type { PipelineDeps } from './core/pipeline/process.ts'
 import { cataloguesOf, SENDERS } from './handlers/registry.ts'
+import { adminPageRoute } from './handlers/routes/admin-page.ts'
 import { requireInviter } from './handlers/routes/caller.ts'
 import { healthRoute } from './handlers/routes/health.ts'
 import { invitesRoute } from './handlers/routes/invites.ts'
@@ -89,6 +90,7 @@ export function createApp(deps: AppDeps): Hono {
     },
   })
 
+  app.on('GET', ['/invite-bridge', '/invite-bridge/'], adminPageRoute())
   app.get('/health', healthRoute(senders.map((sender) => ({ name: sender.name, enabled: senderConfig(sender).secrets.length > 0 }))))
   for (const sender of senders) {
     app.post(`/webhooks/${sender.name}`, limit, webhookRoute({ sender, config: senderConfig(sender), pipeline, log, now }))

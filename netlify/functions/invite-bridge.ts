@@ -7,5 +7,5 @@ export default createNetlifyHandler({ rules })
 
 // Netlify reads this statically, so it stays a literal. `:source` is every sender's /webhooks/<name>.
 export const config: Config = {
-  path: ['/webhooks/:source', '/invites', '/health'],
+  path: ['/webhooks/:source', '/invites', '/health', '/invite-bridge', '/invite-bridge/'],
 }
