@@ -252,6 +252,11 @@ async function runChecks(base: string, sandbox: ServedIdentitySandbox['sandbox']
   const defaultUrl = await deliver(base, '/.netlify/functions/invite-bridge', { method: 'GET' })
   check('the default URL /.netlify/functions/invite-bridge is not served (config.path replaces it)', defaultUrl.status === 404, `${defaultUrl.status} ${defaultUrl.text.slice(0, 120)}`)
 
+  for (const path of ['/invite-bridge/', '/invite-bridge']) {
+    const page = await deliver(base, path, { method: 'GET' })
+    check(`GET ${path} serves the admin page from the function bundle`, page.status === 200 && page.text.includes('<title>invite-bridge admin</title>'), `${page.status}, ${page.text.length} characters`)
+  }
+
   const checkout = checkoutFor(`evt_nf_${runId}_1`, ann)
   expectOutcome('stripe checkout.session.completed → invited', await deliver(base, '/webhooks/stripe', await stripeRequest(checkout, secrets.stripe)), 200, 'invited')
   expectOutcome('stripe same event again → duplicate', await deliver(base, '/webhooks/stripe', await stripeRequest(checkout, secrets.stripe)), 200, 'duplicate')
