@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { chromium, type Browser, type Page } from 'playwright-core'
 
@@ -25,6 +26,9 @@ const ARGS = [
 
 /** Headless Chromium with a fresh profile (Playwright makes a temp user-data-dir per launch). */
 export function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`No Chromium at ${CHROMIUM_PATH}: install Debian's (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH to one`)
+  }
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ARGS })
 }
 
