@@ -74,7 +74,7 @@ describe('the admin page in a browser', () => {
   const refreshing = <T>(page: Page, read: () => Promise<T>) =>
     expect.poll(async () => {
       await page.click('#refresh')
-      await page.waitForLoadState('networkidle')
+      await settled(page)
       return read()
     }, { timeout: 10_000, interval: 250 })
 
@@ -136,5 +136,41 @@ describe('the admin page in a browser', () => {
     await page.click('#key-form button[type=submit]')
     await page.waitForSelector('#overview', { state: 'visible' })
     expect(await page.textContent('#who')).toBe('API key')
+
+    await page.click('#sign-out')
+    await page.waitForSelector('#sign-in', { state: 'visible' })
+    expect(await stored(page)).toBeNull()
+  })
+
+  it('renews an expired session with its refresh token, and asks for a new sign-in when that is spent', async () => {
+    const page = await signIn(admin)
+    await page.waitForSelector('#overview', { state: 'visible' })
+    const first = (await stored(page))!
+    await store(page, { ...first, expiresAt: 0 })
+    await page.click('#refresh')
+    await settled(page)
+    expect(await page.isVisible('#overview')).toBe(true)
+    expect((await stored(page))?.refresh).toEqual(expect.any(String))
+    expect((await stored(page))?.refresh).not.toBe(first.refresh)
+
+    // GoTrue rotates refresh tokens: the first one is spent now.
+    await store(page, { ...(await stored(page)), expiresAt: 0, refresh: first.refresh })
+    await page.click('#refresh')
+    await page.waitForSelector('#sign-in', { state: 'visible' })
+    expect(await page.textContent('#sign-in-error')).toContain('session ended')
+    expect(await stored(page)).toBeNull()
   })
 })
+
+/** Waits until the page has its answers: it marks body[data-busy] while it waits for them. */
+async function settled(page: Page): Promise<void> {
+  await page.waitForSelector('body:not([data-busy])', { state: 'attached' })
+}
+
+/** What the page keeps in the tab's sessionStorage. */
+function stored(page: Page): Promise<Record<string, any> | null> {
+  return page.evaluate(() => JSON.parse(sessionStorage.getItem('invite-bridge-admin') ?? 'null'))
+}
+function store(page: Page, value: Record<string, any>): Promise<void> {
+  return page.evaluate((kept) => sessionStorage.setItem('invite-bridge-admin', JSON.stringify(kept)), value)
+}

@@ -147,6 +147,19 @@ export const script = String.raw`
     ;['sign-in', 'denied', 'problem', 'overview', 'senders', 'attention', 'log'].forEach(function (id) { byId(id).hidden = ids.indexOf(id) < 0 })
     byId('session').hidden = ids.indexOf('sign-in') >= 0
   }
+  // body[data-busy] while answers are awaited: the Refresh button waits, and so can a test.
+  var busyCount = 0
+  function busy(promise) {
+    busyCount++
+    document.body.dataset.busy = 'yes'
+    byId('refresh').disabled = true
+    return promise.catch(fail).finally(function () {
+      if (--busyCount > 0) return
+      delete document.body.dataset.busy
+      byId('refresh').disabled = false
+    })
+  }
+
   function when(iso) {
     return iso ? new Date(iso).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }) : ''
   }
@@ -182,18 +195,18 @@ export const script = String.raw`
   }
 
   // A user's access token lasts an hour; swap it shortly before it runs out.
+  // One swap for all the calls that need it: a refresh token is good for one use.
+  var renewing = null
   async function bearer() {
     var current = credential()
     if (!current) throw new SignedOut('')
     if (current.kind === 'key') return current.key
     if (current.expiresAt - 60000 > Date.now()) return current.access
-    try {
-      var renewed = await identityToken({ grant_type: 'refresh_token', refresh_token: current.refresh })
-      keep(Object.assign({}, current, renewed))
-      return renewed.access
-    } catch (error) {
-      throw new SignedOut('Your session ended. Sign in again.')
-    }
+    renewing = renewing || identityToken({ grant_type: 'refresh_token', refresh_token: current.refresh }).then(
+      function (renewed) { keep(Object.assign({}, current, renewed)); return renewed.access },
+      function () { throw new SignedOut('Your session ended. Sign in again.') }
+    ).finally(function () { renewing = null })
+    return renewing
   }
 
   function SignedOut(message) { this.message = message }
@@ -332,18 +345,17 @@ export const script = String.raw`
     byId('attention-list').replaceChildren.apply(byId('attention-list'), items)
   }
 
-  async function replay(id, button, result) {
+  function replay(id, button, result) {
     button.disabled = true
     result.textContent = 'replaying…'
-    try {
-      var answer = await api('/events/' + encodeURIComponent(id) + '/replay', { method: 'POST' })
+    busy(api('/events/' + encodeURIComponent(id) + '/replay', { method: 'POST' }).then(function (answer) {
       result.textContent = 'replayed: ' + (answer.outcome || answer.status)
-      await load()
-    } catch (error) {
+      return load()
+    }, function (error) {
       button.disabled = false
       result.textContent = ''
-      fail(error)
-    }
+      throw error
+    }))
   }
 
   function logQuery(cursor) {
@@ -379,33 +391,32 @@ export const script = String.raw`
 
   // ------------------------------------------------------------ wiring
 
-  byId('password-form').addEventListener('submit', async function (submitted) {
+  byId('password-form').addEventListener('submit', function (submitted) {
     submitted.preventDefault()
     byId('sign-in-error').textContent = ''
     var email = byId('email').value.trim()
-    try {
-      var tokens = await identityToken({ grant_type: 'password', username: email, password: byId('password').value })
+    var signedIn = identityToken({ grant_type: 'password', username: email, password: byId('password').value }).catch(function (error) {
+      throw new SignedOut(error.message)
+    })
+    busy(signedIn.then(function (tokens) {
       byId('password').value = ''
       keep(Object.assign({ kind: 'user', email: email }, tokens))
-      await load()
-    } catch (error) {
-      if (error instanceof SignedOut || error instanceof Denied) fail(error)
-      else byId('sign-in-error').textContent = error.message
-    }
+      return load()
+    }))
   })
   byId('key-form').addEventListener('submit', function (submitted) {
     submitted.preventDefault()
     keep({ kind: 'key', key: byId('api-key').value.trim() })
     byId('api-key').value = ''
-    load().catch(fail)
+    busy(load())
   })
   byId('sign-out').addEventListener('click', function () { signOut('') })
-  byId('refresh').addEventListener('click', function () { load().catch(fail) })
-  byId('more').addEventListener('click', function () { loadLog(true).catch(fail) })
-  byId('filter-status').addEventListener('change', function () { loadLog(false).catch(fail) })
-  byId('filter-source').addEventListener('change', function () { loadLog(false).catch(fail) })
+  byId('refresh').addEventListener('click', function () { busy(load()) })
+  byId('more').addEventListener('click', function () { busy(loadLog(true)) })
+  byId('filter-status').addEventListener('change', function () { busy(loadLog(false)) })
+  byId('filter-source').addEventListener('change', function () { busy(loadLog(false)) })
 
-  if (credential()) load().catch(fail)
+  if (credential()) busy(load())
   else show(['sign-in'])
 })()
 `
