@@ -10,7 +10,10 @@ import { jsonLineLogger, type Logger } from './core/domain/log.ts'
 import type { KeyValueStore } from './core/exactly-once/store.ts'
 import { hashKeyLoader } from './core/exactly-once/hash-key.ts'
 import type { PipelineDeps } from './core/pipeline/process.ts'
+import { createEventLog } from './core/event-log/event-log.ts'
+import { SECRET_RECORDS, storedSecret } from './core/event-log/stored-secret.ts'
 import { cataloguesOf, SENDERS } from './handlers/registry.ts'
+import { registerAdminApi } from './handlers/routes/admin-api.ts'
 import { adminPageRoute } from './handlers/routes/admin-page.ts'
 import { requireInviter } from './handlers/routes/caller.ts'
 import { healthRoute } from './handlers/routes/health.ts'
@@ -82,6 +85,16 @@ export function createApp(deps: AppDeps): Hono {
     leaseMs: config.leaseMs,
   })
 
+  const eventLog = createEventLog({
+    store,
+    now,
+    settings: config.events,
+    sealKey: storedSecret(store, SECRET_RECORDS.encryption, config.events.encryptionKey),
+    hashKey,
+    leaseMs: config.leaseMs,
+    warn: log,
+  })
+
   const app = new Hono()
   const limit = bodyLimit({
     maxSize: config.maxBodyBytes,
@@ -93,7 +106,7 @@ export function createApp(deps: AppDeps): Hono {
   app.on('GET', ['/invite-bridge', '/invite-bridge/'], adminPageRoute())
   app.get('/health', healthRoute(senders.map((sender) => ({ name: sender.name, enabled: senderConfig(sender).secrets.length > 0 }))))
   for (const sender of senders) {
-    app.post(`/webhooks/${sender.name}`, limit, webhookRoute({ sender, config: senderConfig(sender), pipeline, log, now }))
+    app.post(`/webhooks/${sender.name}`, limit, webhookRoute({ sender, config: senderConfig(sender), pipeline, log, now, eventLog }))
   }
   app.post(
     '/invites',
@@ -102,6 +115,17 @@ export function createApp(deps: AppDeps): Hono {
     requireInviter({ apiKeys: config.invites.apiKeys, adminRole: config.invites.adminRole, identity, now }),
     invitesRoute({ settings: config.invites, pipeline, now }),
   )
+  registerAdminApi(app, {
+    eventLog,
+    pipeline,
+    identity,
+    apiKeys: config.invites.apiKeys,
+    adminRole: config.invites.adminRole,
+    hashKey,
+    sweepSecret: storedSecret(store, SECRET_RECORDS.sweep),
+    log,
+    now,
+  })
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404))
   app.onError((error, c) => {

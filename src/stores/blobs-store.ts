@@ -1,7 +1,7 @@
 import { getStore, type GetStoreOptions, type Store } from '@netlify/blobs'
 
 import { BridgeError, UpstreamError } from '../core/domain/errors.ts'
-import type { CreateResult, KeyValueStore, ReplaceResult, StoredRecord } from '../core/exactly-once/store.ts'
+import { byteOrder, pageOfKeys, type CreateResult, type KeyValueStore, type ListOptions, type ListPage, type ReplaceResult, type StoredRecord } from '../core/exactly-once/store.ts'
 
 /** Store options minus `consistency`: exactly-once needs strong reads, so it is not a choice. */
 export type NetlifyBlobsStoreOptions = { name?: string } & Omit<GetStoreOptions, 'name' | 'consistency'>
@@ -15,7 +15,7 @@ export function openNetlifyBlobsStore(options: NetlifyBlobsStoreOptions = {}): K
  * are atomic on the hosted service.
  */
 export function createBlobsStore(store: Store): KeyValueStore {
-  return {
+  const kv: KeyValueStore = {
     async get<T>(key: string): Promise<StoredRecord<T> | null> {
       const found = await call('read', key, () => store.getWithMetadata(key, { type: 'json', consistency: 'strong' }))
       if (!found) return null
@@ -34,7 +34,42 @@ export function createBlobsStore(store: Store): KeyValueStore {
       if (!result.modified) return { replaced: false }
       return { replaced: true, etag: writtenEtag('replace', key, result.etag) }
     },
+    /**
+     * Blobs lists keys with their etags (all pages: its order is not
+     * documented, so they are sorted here), then each value of the page is
+     * read. A key deleted between the listing and its read is left out. The
+     * prefix is checked again here: the local BlobsServer also lists keys
+     * that are themselves a prefix of it (`lo` for `log/`).
+     */
+    async list<T>(prefix: string, options?: ListOptions): Promise<ListPage<T>> {
+      const listed: Array<{ key: string; etag: string }> = []
+      await call('list', prefix, async () => {
+        for await (const page of store.list({ prefix, paginate: true })) listed.push(...page.blobs)
+      })
+      const etags = new Map(listed.filter((blob) => blob.key.startsWith(prefix)).map((blob) => [blob.key, blob.etag]))
+      const page = pageOfKeys([...etags.keys()].sort(byteOrder), options)
+      const records = await Promise.all(
+        page.keys.map(async (key) => {
+          const found = await call('read', key, () => store.get(key, { type: 'json', consistency: 'strong' }))
+          return found === null ? null : { key, value: found as T, etag: etags.get(key)! }
+        }),
+      )
+      return { records: records.filter((record) => record !== null), next: page.more ? page.keys.at(-1)! : null }
+    },
+    /**
+     * Blobs has no conditional delete: with an etag this reads, compares and
+     * then deletes, so a write landing in between is lost. The event log's
+     * deletes (a finished retry, a pruned entry) are made by the one holder
+     * of a lease, or of records nobody writes any more.
+     */
+    async delete(key: string, etag?: string): Promise<{ deleted: boolean }> {
+      const current = await kv.get(key)
+      if (!current || (etag !== undefined && current.etag !== etag)) return { deleted: false }
+      await call('delete', key, () => store.delete(key))
+      return { deleted: true }
+    },
   }
+  return kv
 }
 
 /**

@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 import { BridgeError, UpstreamError } from '../core/domain/errors.ts'
-import type { KeyValueStore, StoredRecord } from '../core/exactly-once/store.ts'
+import { listLimit, type KeyValueStore, type ListOptions, type ListPage, type StoredRecord } from '../core/exactly-once/store.ts'
 
 export interface SqliteStoreOptions {
   dir: string
@@ -17,6 +17,10 @@ export interface SqliteStoreOptions {
 interface Row {
   value: string
   etag: string
+}
+
+interface ListedRow extends Row {
+  key: string
 }
 
 /**
@@ -68,6 +72,11 @@ export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
   const select = db.prepare('SELECT value, etag FROM records WHERE key = ?')
   const insert = db.prepare('INSERT INTO records (key, value, etag) VALUES (?, ?, ?) ON CONFLICT(key) DO NOTHING')
   const update = db.prepare('UPDATE records SET value = ?, etag = ? WHERE key = ? AND etag = ?')
+  // A prefix is a key range: [prefix, prefix + U+FFFF), so the primary key's index serves it (LIKE would not, and would treat _ and % as wildcards).
+  const ascending = db.prepare('SELECT key, value, etag FROM records WHERE key >= ? AND key < ? AND key > ? ORDER BY key ASC LIMIT ?')
+  const descending = db.prepare('SELECT key, value, etag FROM records WHERE key >= ? AND key < ? AND key < ? ORDER BY key DESC LIMIT ?')
+  const remove = db.prepare('DELETE FROM records WHERE key = ?')
+  const removeIf = db.prepare('DELETE FROM records WHERE key = ? AND etag = ?')
   let open = true
   const attempt = <R>(operation: string, key: string, run: () => R) => retryWhileBusy({ operation, key, run, budgetMs: busyRetryMs })
 
@@ -93,6 +102,28 @@ export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
         const next = randomUUID()
         const { changes } = update.run(json, next, key, etag)
         return changes === 1 ? { replaced: true as const, etag: next } : { replaced: false as const }
+      })
+    },
+    async list<T>(prefix: string, options?: ListOptions): Promise<ListPage<T>> {
+      const limit = listLimit(options)
+      return attempt('list', prefix, () => {
+        const end = `${prefix}\uffff`
+        const rows = (
+          options?.reverse
+            ? descending.all(prefix, end, options.after ?? end, limit + 1)
+            : ascending.all(prefix, end, options?.after ?? '', limit + 1)
+        ) as unknown as ListedRow[]
+        const page = rows.slice(0, limit)
+        return {
+          records: page.map((row) => ({ key: row.key, value: JSON.parse(row.value) as T, etag: row.etag })),
+          next: rows.length > limit ? page.at(-1)!.key : null,
+        }
+      })
+    },
+    async delete(key: string, etag?: string) {
+      return attempt('delete', key, () => {
+        const { changes } = etag === undefined ? remove.run(key) : removeIf.run(key, etag)
+        return { deleted: changes === 1 }
       })
     },
     close() {

@@ -12,6 +12,9 @@ import type { LogFields } from '../../src/core/domain/log.ts'
 import type { KeyValueStore } from '../../src/core/exactly-once/store.ts'
 import { serveIdentitySandbox, type ServedIdentitySandbox } from '../../src/sandbox/serve.ts'
 import { openSqliteStore } from '../../src/stores/sqlite-store.ts'
+import type { SweepReport } from '../../src/core/event-log/event-log.ts'
+import { SECRET_RECORDS, storedSecret } from '../../src/core/event-log/stored-secret.ts'
+import { ADMIN_API, SWEEP_HEADER } from '../../src/handlers/routes/admin-api.ts'
 import { githubSecret, stripeRequest, stripeSecret } from './signing.ts'
 
 /** A webhook answer, flattened: the status, Retry-After, and the JSON body's fields. */
@@ -45,6 +48,10 @@ export interface TestBridge {
   deliverStripe(event: unknown, secret?: string): Promise<WebhookAnswer>
   /** Delivers like Stripe does: any non-2xx answer is retried shortly, until accepted. */
   deliverStripeUntilAccepted(event: unknown): Promise<WebhookAnswer>
+  /** One sweep of the events the bridge queued, as the scheduled function or `npm start`'s timer runs it. */
+  sweep(): Promise<SweepReport>
+  /** Sweeps again and again (the retries are due a second or so apart) until `done` holds; throws after `limitMs`. */
+  sweepUntil(done: () => boolean | Promise<boolean>, limitMs?: number): Promise<void>
   close(): Promise<void>
 }
 
@@ -66,6 +73,8 @@ export async function startTestBridge(
     IDENTITY_URL: identity.url,
     IDENTITY_JWT_SECRET: jwtSecret,
     IDENTITY_TIMEOUT_MS: '1500',
+    // The bridge's own first retry a second after a failure, so tests watch the whole cycle.
+    BRIDGE_RETRY_FIRST_SECONDS: '1',
     ...options.env,
   }
   const store = openSqliteStore({ dir })
@@ -84,9 +93,25 @@ export async function startTestBridge(
     const response = await app.request('/webhooks/stripe', await stripeRequest(event, secret))
     return { status: response.status, retryAfter: response.headers.get('retry-after'), ...((await response.json()) as object) }
   }
+  const sweepSecret = storedSecret(store, SECRET_RECORDS.sweep)
+  async function sweep(): Promise<SweepReport> {
+    const response = await app.request(`${ADMIN_API}/sweep`, { method: 'POST', headers: { [SWEEP_HEADER]: await sweepSecret() } })
+    if (response.status !== 200) throw new Error(`sweep answered ${response.status}: ${await response.text()}`)
+    return (await response.json()) as SweepReport
+  }
   return {
     app,
     identity,
+    sweep,
+    async sweepUntil(done, limitMs = 15_000) {
+      const deadline = Date.now() + limitMs
+      for (;;) {
+        await sweep()
+        if (await done()) return
+        if (Date.now() > deadline) throw new Error(`still not done after sweeping for ${limitMs} ms`)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+    },
     store,
     dataDir: dir,
     secrets,

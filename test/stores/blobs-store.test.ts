@@ -25,9 +25,18 @@ afterAll(async () => {
   await server?.stop()
 })
 
+/*
+ * Listing with a prefix over the API URL is broken in the local BlobsServer
+ * (it answers an empty list: the query string is lost when it maps the API
+ * path to its signed URL). The hosted service lists over both; a function on
+ * Netlify, and under netlify dev, reaches Blobs over the edge URL, which the
+ * local server lists correctly.
+ */
 for (const mode of ['api', 'edge'] as const) {
   describe(`createBlobsStore: contract against BlobsServer (${mode} URL)`, () => {
-    runStoreContract(() => createBlobsStore(server.store(`contract-${mode}-${stores++}`, mode)))
+    runStoreContract(() => createBlobsStore(server.store(`contract-${mode}-${stores++}`, mode)), {
+      ...(mode === 'api' ? { skipList: "the local BlobsServer drops a listing's prefix over the API URL" } : {}),
+    })
   })
 }
 

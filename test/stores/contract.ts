@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 import type { KeyValueStore } from '../../src/core/exactly-once/store.ts'
 
@@ -6,7 +6,10 @@ import type { KeyValueStore } from '../../src/core/exactly-once/store.ts'
  * The behaviour every KeyValueStore must share. `open` gives a fresh, empty
  * store for each test; it is closed afterwards when it can be.
  */
-export function runStoreContract(open: () => Promise<KeyValueStore> | KeyValueStore): void {
+export function runStoreContract(
+  open: () => Promise<KeyValueStore> | KeyValueStore,
+  options: { skipList?: string } = {},
+): void {
   let store: KeyValueStore
 
   beforeEach(async () => {
@@ -64,5 +67,83 @@ export function runStoreContract(open: () => Promise<KeyValueStore> | KeyValueSt
     expect((await store.get('event/stripe/evt_1'))?.value).toEqual({ source: 'stripe' })
     expect((await store.get('event/github/evt_1'))?.value).toEqual({ source: 'github' })
     expect(await store.get('event/stripe')).toBeNull()
+  })
+
+  describe.skipIf(options.skipList)(`list${options.skipList ? ` (skipped: ${options.skipList})` : ''}`, () => {
+    const write = async (keys: string[]) => {
+      for (const key of keys) await store.create(key, { key })
+    }
+
+    it('lists only keys under the prefix, in byte order, with values and etags', async () => {
+      await write(['log/0002', 'log/0001', 'log-index/stripe/evt_1', 'lo', 'pending/0001', 'log/0003'])
+      const page = await store.list<{ key: string }>('log/')
+      expect(page.records.map((record) => record.key)).toEqual(['log/0001', 'log/0002', 'log/0003'])
+      expect(page.records[0]!.value).toEqual({ key: 'log/0001' })
+      expect(page.records[0]!.etag).toBe((await store.get('log/0001'))!.etag)
+      expect(page.next).toBeNull()
+    })
+
+    it('an empty prefix answers an empty page', async () => {
+      expect(await store.list('nothing/')).toEqual({ records: [], next: null })
+    })
+
+    it('pages: at most `limit`, then `next` continues strictly after the last key', async () => {
+      await write(['q/a', 'q/b', 'q/c', 'q/d', 'q/e'])
+      const first = await store.list('q/', { limit: 2 })
+      expect(first.records.map((record) => record.key)).toEqual(['q/a', 'q/b'])
+      expect(first.next).toBe('q/b')
+      const second = await store.list('q/', { limit: 2, after: first.next! })
+      expect(second.records.map((record) => record.key)).toEqual(['q/c', 'q/d'])
+      const last = await store.list('q/', { limit: 2, after: second.next! })
+      expect(last.records.map((record) => record.key)).toEqual(['q/e'])
+      expect(last.next).toBeNull()
+    })
+
+    it('`after` need not be a key that exists', async () => {
+      await write(['q/10', 'q/20', 'q/30'])
+      expect((await store.list('q/', { after: 'q/15' })).records.map((record) => record.key)).toEqual(['q/20', 'q/30'])
+    })
+
+    it('reverse lists newest first, and pages the same way', async () => {
+      await write(['t/1000', 't/3000', 't/2000', 'u/9000'])
+      const first = await store.list('t/', { reverse: true, limit: 2 })
+      expect(first.records.map((record) => record.key)).toEqual(['t/3000', 't/2000'])
+      expect(first.next).toBe('t/2000')
+      const rest = await store.list('t/', { reverse: true, after: first.next! })
+      expect(rest.records.map((record) => record.key)).toEqual(['t/1000'])
+      expect(rest.next).toBeNull()
+    })
+
+    it('a prefix holding _ or % matches only itself', async () => {
+      await write(['a_b/1', 'axb/1', 'a%b/1', 'ayyb/1'])
+      expect((await store.list('a_b/')).records.map((record) => record.key)).toEqual(['a_b/1'])
+      expect((await store.list('a%b/')).records.map((record) => record.key)).toEqual(['a%b/1'])
+    })
+  })
+
+  describe('delete', () => {
+    it('removes a record; a second delete finds nothing', async () => {
+      await store.create('pending/1', { v: 1 })
+      expect(await store.delete('pending/1')).toEqual({ deleted: true })
+      expect(await store.get('pending/1')).toBeNull()
+      expect(await store.delete('pending/1')).toEqual({ deleted: false })
+    })
+
+    it('with the current etag removes it; with a stale one leaves it alone', async () => {
+      const created = await store.create('pending/2', { v: 1 })
+      const stale = created.created ? created.etag : ''
+      const replaced = await store.replace('pending/2', { v: 2 }, stale)
+      expect(await store.delete('pending/2', stale)).toEqual({ deleted: false })
+      expect((await store.get('pending/2'))?.value).toEqual({ v: 2 })
+      expect(await store.delete('pending/2', replaced.replaced ? replaced.etag : '')).toEqual({ deleted: true })
+      expect(await store.get('pending/2')).toBeNull()
+    })
+
+    it('a deleted key can be created again, and is no longer listed', async () => {
+      await store.create('pending/3', { v: 1 })
+      await store.delete('pending/3')
+      expect((await store.list('pending/')).records).toEqual([])
+      expect(await store.create('pending/3', { v: 2 })).toMatchObject({ created: true })
+    })
   })
 }

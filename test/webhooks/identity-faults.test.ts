@@ -1,87 +1,111 @@
 import { randomBytes } from 'node:crypto'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Fault } from '../../src/sandbox/identity-sandbox.ts'
+import { eventOf } from '../helpers/admin-api.ts'
 import { stripeEvent } from '../helpers/fixtures.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
+import { apiKey } from '../helpers/invites.ts'
 
+const ann = 'ann.buyer@example.com'
+const key = apiKey()
 let bridge: TestBridge
 beforeEach(async () => {
-  // The bridge gives identity 1.5 s (IDENTITY_TIMEOUT_MS in the test bridge).
-  bridge = await startTestBridge()
+  // The bridge gives identity 1.5 s (IDENTITY_TIMEOUT_MS in the test bridge), and retries 1 s after a failure.
+  bridge = await startTestBridge({ env: { INVITE_API_KEYS: key } })
 })
 afterEach(async () => {
   await bridge.close()
 })
 
-describe('when identity fails, the delivery fails so the provider retries, and the retry invites once', () => {
-  it.each<[string, Fault, number, string]>([
-    ['a 500', { kind: 'status', status: 500, times: 1 }, 502, 'identity_failed'],
-    ['a 503', { kind: 'status', status: 503, times: 1 }, 502, 'identity_failed'],
-    ['a dropped connection', { kind: 'drop', times: 1 }, 502, 'identity_unreachable'],
-    ["a proxy's HTML page with 200 (no user was made)", { kind: 'html', times: 1 }, 502, 'identity_bad_answer'],
-  ])('%s', async (_name, fault, status, code) => {
+describe("when identity fails, the delivery is queued (202), and the bridge's own retry invites once", () => {
+  it.each<[string, Fault, string]>([
+    ['a 500', { kind: 'status', status: 500, times: 1 }, 'identity_failed'],
+    ['a 503', { kind: 'status', status: 503, times: 1 }, 'identity_failed'],
+    ['a dropped connection', { kind: 'drop', times: 1 }, 'identity_unreachable'],
+    ["a proxy's HTML page with 200 (no user was made)", { kind: 'html', times: 1 }, 'identity_bad_answer'],
+  ])('%s', async (_name, fault, code) => {
     const event = stripeEvent('checkout.session.completed')
     bridge.identity.sandbox.faults.set(fault)
 
-    const failed = await bridge.deliverStripe(event)
-    expect(failed.status).toBe(status)
-    expect(failed.error?.code).toBe(code)
+    const before = Date.now()
+    const queued = await bridge.deliverStripe(event)
+    expect(queued).toMatchObject({ status: 202, outcome: 'queued', eventId: event.id })
+    expect(Date.parse(queued.retryAt)).toBeGreaterThan(before)
+    expect(await eventOf(bridge.app, key, 'stripe', event.id)).toMatchObject({ status: 'pending', outcome: 'queued', error: { code } })
     expect(bridge.identity.sandbox.invites).toHaveLength(0)
 
-    expect(await bridge.deliverStripe(event)).toMatchObject({ status: 200, outcome: 'invited' })
-    expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
-    expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(2) // the failed attempt and its one retry, no more
+    await bridge.sweepUntil(() => bridge.invitesTo(ann) === 1)
+    expect(await eventOf(bridge.app, key, 'stripe', event.id)).toMatchObject({ status: 'done', outcome: 'invited', error: null, email: 'a***@example.com' })
+    expect(bridge.inviteRequestsTo(ann)).toBe(2) // the failed attempt and one retry, no more
+    expect(await bridge.deliverStripe(event)).toMatchObject({ status: 200, outcome: 'duplicate' })
   })
 
-  it('a 429 passes its Retry-After on to the provider', async () => {
+  it("the sender's own retry of a queued event answers queued again and changes nothing", async () => {
     const event = stripeEvent('invoice.paid')
-    bridge.identity.sandbox.faults.set({ kind: 'status', status: 429, retryAfter: 7, times: 1 })
-    expect(await bridge.deliverStripe(event)).toMatchObject({ status: 503, retryAfter: '7', error: { code: 'identity_rate_limited' } })
-    expect((await bridge.deliverStripe(event)).outcome).toBe('invited')
-    expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
-    expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(2) // the failed attempt and its one retry, no more
+    bridge.identity.sandbox.faults.set({ kind: 'status', status: 503, times: 1 })
+    const first = await bridge.deliverStripe(event)
+    const again = await bridge.deliverStripe(event)
+    expect(again).toMatchObject({ status: 202, outcome: 'queued', retryAt: first.retryAt, id: first.id })
+    expect(bridge.inviteRequestsTo(ann)).toBe(1)
+    expect(await eventOf(bridge.app, key, 'stripe', event.id)).toMatchObject({ status: 'pending', attempts: 2 })
+  })
+
+  it("a 429's Retry-After puts the retry no sooner than it asks", async () => {
+    const event = stripeEvent('invoice.paid')
+    bridge.identity.sandbox.faults.set({ kind: 'status', status: 429, retryAfter: 120, times: 1 })
+    const before = Date.now()
+    const queued = await bridge.deliverStripe(event)
+    expect(queued).toMatchObject({ status: 202, outcome: 'queued' })
+    expect(Date.parse(queued.retryAt)).toBeGreaterThanOrEqual(before + 120_000)
+    expect(await bridge.sweep()).toMatchObject({ swept: 0, pending: 1 })
+    expect(bridge.inviteRequestsTo(ann)).toBe(1)
   })
 
   it('a timeout, even when identity finished the invite after we gave up', async () => {
     const event = stripeEvent('invoice.paid')
     bridge.identity.sandbox.faults.set({ kind: 'slow', delayMs: 2500, times: 1 })
-    // identity_timeout is the bridge's own abort: it answered without waiting for identity.
-    expect(await bridge.deliverStripe(event)).toMatchObject({ status: 503, error: { code: 'identity_timeout' } })
+    expect(await bridge.deliverStripe(event)).toMatchObject({ status: 202, outcome: 'queued' })
+    expect(await eventOf(bridge.app, key, 'stripe', event.id)).toMatchObject({ error: { code: 'identity_timeout' } })
 
-    // Let the slow invite land (watched for, not slept on), then retry: identity says "already registered", which is success.
-    await vi.waitFor(() => expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1), { timeout: 10_000, interval: 50 })
-    expect((await bridge.deliverStripe(event)).outcome).toBe('already_registered')
-    expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
-    expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(2) // the failed attempt and its one retry, no more
+    // The slow invite lands meanwhile; the retry finds the account: "already registered" is success.
+    await bridge.sweepUntil(async () => (await eventOf(bridge.app, key, 'stripe', event.id)).status === 'done')
+    expect(await eventOf(bridge.app, key, 'stripe', event.id)).toMatchObject({ outcome: 'already_registered' })
+    expect(bridge.invitesTo(ann)).toBe(1)
+    expect(bridge.inviteRequestsTo(ann)).toBe(2)
   })
 
   it('an answer lost after identity saved the user', async () => {
     const event = stripeEvent('invoice.paid')
     bridge.identity.sandbox.faults.set({ kind: 'commit-then-fail', times: 1 })
-    expect((await bridge.deliverStripe(event)).status).toBe(502)
-    expect((await bridge.deliverStripe(event)).outcome).toBe('already_registered')
-    expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
-    expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(2) // the failed attempt and its one retry, no more
+    expect((await bridge.deliverStripe(event)).status).toBe(202)
+    await bridge.sweepUntil(async () => (await eventOf(bridge.app, key, 'stripe', event.id)).status === 'done')
+    expect(await eventOf(bridge.app, key, 'stripe', event.id)).toMatchObject({ outcome: 'already_registered' })
+    expect(bridge.invitesTo(ann)).toBe(1)
+    expect(bridge.inviteRequestsTo(ann)).toBe(2)
   })
 
-  it('a second event for the same person waits for the first to succeed rather than being lost', async () => {
+  it('a second event for the same person is not held up by the first one being queued', async () => {
     bridge.identity.sandbox.faults.set({ kind: 'status', status: 500, times: 1 })
-    expect((await bridge.deliverStripe(stripeEvent('checkout.session.completed'))).status).toBe(502)
-    // The failed attempt released the person: the invoice now invites.
+    const checkout = stripeEvent('checkout.session.completed')
+    expect((await bridge.deliverStripe(checkout)).status).toBe(202)
+    // The failed attempt released the person: the invoice invites now, and the queued checkout finds the person done.
     expect((await bridge.deliverStripe(stripeEvent('invoice.paid'))).outcome).toBe('invited')
-    expect(bridge.invitesTo('ann.buyer@example.com')).toBe(1)
-    expect(bridge.inviteRequestsTo('ann.buyer@example.com')).toBe(2) // the failed attempt and its one retry, no more
+    await bridge.sweepUntil(async () => (await eventOf(bridge.app, key, 'stripe', checkout.id)).status === 'done')
+    expect(await eventOf(bridge.app, key, 'stripe', checkout.id)).toMatchObject({ outcome: 'duplicate' })
+    expect(bridge.invitesTo(ann)).toBe(1)
+    expect(bridge.inviteRequestsTo(ann)).toBe(2)
   })
 })
 
 describe('when identity rejects the admin credential', () => {
-  it('answers 503 naming the setting to check, and invites nobody', async () => {
-    const misconfigured = await startTestBridge({ env: { IDENTITY_JWT_SECRET: randomBytes(32).toString('hex') } })
+  it('queues the event, the log names the setting to check, and nobody is invited', async () => {
+    const misconfigured = await startTestBridge({ env: { INVITE_API_KEYS: key, IDENTITY_JWT_SECRET: randomBytes(32).toString('hex') } })
     try {
-      const answer = await misconfigured.deliverStripe(stripeEvent('invoice.paid'))
-      expect(answer.status).toBe(503)
-      expect(answer.error?.code).toBe('identity_auth_failed')
-      expect(answer.error?.message).toContain('IDENTITY_ADMIN_TOKEN')
+      const event = stripeEvent('invoice.paid')
+      expect(await misconfigured.deliverStripe(event)).toMatchObject({ status: 202, outcome: 'queued' })
+      const entry = await eventOf(misconfigured.app, key, 'stripe', event.id)
+      expect(entry).toMatchObject({ status: 'pending', error: { code: 'identity_auth_failed' } })
+      expect(entry.error.message).toContain('IDENTITY_ADMIN_TOKEN')
       expect(misconfigured.identity.sandbox.invites).toHaveLength(0)
     } finally {
       await misconfigured.close()

@@ -1,5 +1,6 @@
 import { ConfigError } from '../domain/errors.ts'
 import { flag, httpUrl, optional, parseList, positiveInteger, type Env } from './env.ts'
+import { loadEvents, type EventsConfig } from './events-config.ts'
 import { loadInvites, type InvitesConfig } from './invites-config.ts'
 
 
@@ -39,6 +40,8 @@ export interface BridgeConfig {
   leaseMs: number
   /** Key for hashing emails into store keys; when unset one is generated and kept in the store. */
   hashKey: string | undefined
+  /** The event log and the bridge's own retries. */
+  events: EventsConfig
 }
 
 /** Reads the bridge's settings from the environment; throws ConfigError naming the bad variable. */
@@ -59,6 +62,7 @@ export function loadConfig(env: Env, senders: readonly SenderSettingsReader[]): 
     maxBodyBytes: positiveInteger(env, 'BRIDGE_MAX_BODY_BYTES', 1024 * 1024),
     leaseMs: leaseOutlastingIdentity(env),
     hashKey: optional(env, 'BRIDGE_HASH_KEY'),
+    events: loadEvents(env),
   }
 }
 

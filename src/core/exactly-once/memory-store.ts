@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 
-import type { KeyValueStore, StoredRecord } from './store.ts'
+import { byteOrder, pageOfKeys, type KeyValueStore, type ListOptions, type ListPage, type StoredRecord } from './store.ts'
 
 /**
  * A KeyValueStore in one process's memory, for tests and throwaway runs.
@@ -30,6 +30,23 @@ export function createMemoryStore(): KeyValueStore {
       const next = randomUUID()
       records.set(key, { json, etag: next })
       return { replaced: true as const, etag: next }
+    },
+    async list<T>(prefix: string, options?: ListOptions): Promise<ListPage<T>> {
+      const keys = [...records.keys()].filter((key) => key.startsWith(prefix)).sort(byteOrder)
+      const page = pageOfKeys(keys, options)
+      return {
+        records: page.keys.map((key) => {
+          const record = records.get(key)!
+          return { key, value: JSON.parse(record.json) as T, etag: record.etag }
+        }),
+        next: page.more ? page.keys.at(-1)! : null,
+      }
+    },
+    async delete(key: string, etag?: string) {
+      const record = records.get(key)
+      if (!record || (etag !== undefined && record.etag !== etag)) return { deleted: false }
+      records.delete(key)
+      return { deleted: true }
     },
   }
 }

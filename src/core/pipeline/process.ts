@@ -18,6 +18,8 @@ export interface PipelineDeps extends PlanDeps {
   hashKey: () => Promise<string>
   now: () => number
   leaseMs: number
+  /** Told the person's normalised address once it is known: the event log indexes people by its hash. */
+  onPerson?: (email: string) => void
 }
 
 const PERSON_WAIT_MS = 3000
@@ -63,6 +65,7 @@ async function carryOut(delivery: Delivery, firstSeen: number, plan: Plan, ident
   if (!person?.email) return { outcome: 'no_email', reason: 'the event names nobody with a known email address' }
   const email = normaliseEmail(person.email)
   if (!email) return { outcome: 'rejected', reason: 'the event carries an invalid email address' }
+  deps.onPerson?.(email)
 
   let invited: Awaited<ReturnType<typeof inviteOnce>> | undefined
   if (plan.invite) {

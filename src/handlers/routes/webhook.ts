@@ -3,6 +3,8 @@ import type { SenderConfig } from '../../core/config/config.ts'
 import type { DeliveryResult, Outcome } from '../../core/domain/delivery.ts'
 import { BadRequestError, BridgeError, NotConfiguredError, errorAnswer } from '../../core/domain/errors.ts'
 import type { LogFields, Logger } from '../../core/domain/log.ts'
+import type { EventLog } from '../../core/event-log/event-log.ts'
+import { pipelineRunner } from '../../core/event-log/runner.ts'
 import { processDelivery, type PipelineDeps } from '../../core/pipeline/process.ts'
 import type { Sender } from '../sender.ts'
 
@@ -13,6 +15,8 @@ export interface WebhookRouteOptions {
   pipeline: (c: Context) => PipelineDeps
   log: Logger
   now: () => number
+  /** Records every verified delivery and queues those a retry may fix; without it, failures answer 5xx. */
+  eventLog?: EventLog
 }
 
 const STATUS_BY_OUTCOME: Record<Outcome, 200 | 409> = {
@@ -40,9 +44,20 @@ export function webhookRoute(options: WebhookRouteOptions) {
         throw new NotConfiguredError('source_disabled', `${sender.name} webhooks are disabled: set ${sender.secretVariable} to enable them`)
       }
       const rawBody = await c.req.text()
-      const delivery = await sender.receive({ rawBody, headers: c.req.raw.headers, now: now() }, config).catch(asBadInput)
+      const delivery = await sender.receive({ rawBody, headers: c.req.raw.headers, now: now() }, config).catch(async (error: unknown) => {
+        await options.eventLog?.countUnverified(sender.name, errorAnswer(error).body.error.code)
+        return asBadInput(error)
+      })
       Object.assign(fields, { eventId: delivery.eventId, eventType: delivery.eventType })
-      const result = await processDelivery(delivery, options.pipeline(c))
+      const deps = options.pipeline(c)
+      // A dry run writes nothing, the event log included.
+      const arrival = options.eventLog && !deps.dryRun ? await options.eventLog.receive(delivery, pipelineRunner(deps)) : null
+      if (arrival?.kind === 'queued') {
+        const retryAt = new Date(arrival.retryAt).toISOString()
+        Object.assign(fields, { outcome: 'queued', id: arrival.id, retryAt })
+        return c.json({ outcome: 'queued', eventId: delivery.eventId, id: arrival.id, retryAt }, 202)
+      }
+      const result = arrival?.result ?? (await processDelivery(delivery, deps))
       Object.assign(fields, {
         outcome: result.outcome,
         reason: result.reason,

@@ -25,6 +25,8 @@ function flakyStore(inner: KeyValueStore, failures = 0) {
       return inner.create(key, value)
     },
     replace: (key, value, etag) => inner.replace(key, value, etag),
+    list: (prefix, options) => inner.list(prefix, options),
+    delete: (key, etag) => inner.delete(key, etag),
   }
   return { store, counts }
 }
@@ -35,6 +37,8 @@ describe('hashKeyLoader', () => {
       get: () => Promise.reject(new Error('the store was read')),
       create: () => Promise.reject(new Error('the store was written')),
       replace: () => Promise.reject(new Error('the store was written')),
+      list: () => Promise.reject(new Error('the store was read')),
+      delete: () => Promise.reject(new Error('the store was written')),
     }
     expect(await hashKeyLoader(untouchable, 'configured-key')()).toBe('configured-key')
   })

@@ -66,6 +66,8 @@ describe('hourlyCap', () => {
       get: async <T>() => ({ value: { count: 0 } as T, etag: 'always-stale' }),
       create: async () => ({ created: false }),
       replace: async () => ({ replaced: false }),
+      list: async () => ({ records: [], next: null }),
+      delete: async () => ({ deleted: false }),
     }
     await expect(hourlyCap({ store: contested, limit: 5, now }).reserve()).rejects.toMatchObject({ status: 503, code: 'store_busy', retryAfter: 1 })
   })
