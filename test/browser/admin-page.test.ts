@@ -69,6 +69,12 @@ describe('the admin page in a browser', () => {
     return page
   }
 
+  /** Runs the retry sweep now, as the scheduled function (or npm start's timer) would. */
+  async function sweep() {
+    const answer = await fetch(`${server.url}/invite-bridge/api/sweep`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}` } })
+    expect(answer.status).toBe(200)
+  }
+
   const figure = async (page: Page, id: string) => Number(await page.textContent(`#${id}`))
   /** Refreshes the page's figures until `read` gives what the test waits for. */
   const refreshing = <T>(page: Page, read: () => Promise<T>) =>
@@ -97,10 +103,16 @@ describe('the admin page in a browser', () => {
     sandbox.faults.set({ kind: 'status', status: 503 })
     expect(await buy('bob@example.com')).toMatchObject({ status: 202, outcome: 'queued' })
     const deadEntry = page.locator('#attention-list li[data-status="dead"]', { hasText: 'b***@example.com' })
-    await refreshing(page, () => deadEntry.count()).toBe(1)
+    await refreshing(page, async () => {
+      await sweep()
+      return deadEntry.count()
+    }).toBe(1)
     expect(await deadEntry.textContent()).toMatch(/upstream|identity/i)
     // The page shows the masked address the API gives, never the plain one.
     expect(await page.content()).not.toContain('bob@example.com')
+    // The README's picture (docs/admin-page.png) is this one: a phone's screen with a dead letter on it.
+    await deadEntry.scrollIntoViewIfNeeded()
+    await screenshot(page, 'admin-page-dead-letter', { fullPage: false })
 
     // Identity is back: Replay invites Bob, once.
     sandbox.faults.clear()
@@ -109,6 +121,8 @@ describe('the admin page in a browser', () => {
     expect(await figure(page, 'invited-total')).toBe(invitedBefore + 2)
     expect(await page.locator('#log-list li', { hasText: 'b***@example.com' }).first().getAttribute('data-status')).toBe('done')
     expect(sandbox.invites.filter((invite) => invite.email === 'bob@example.com')).toHaveLength(1)
+    // Readable on a phone: nothing wider than the screen.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
     await screenshot(page, 'admin-page')
   })
 

@@ -40,10 +40,10 @@ export async function phonePage(browser: Browser): Promise<Page> {
   return context.newPage()
 }
 
-/** Saves a full-page screenshot as test-results/browser/<name>.png and returns its path. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** Saves a screenshot (the whole page unless `fullPage` is false) as test-results/browser/<name>.png and returns its path. */
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<string> {
   await mkdir(SCREENSHOTS, { recursive: true })
   const path = new URL(`${name}.png`, SCREENSHOTS).pathname
-  await page.screenshot({ path, fullPage: true })
+  await page.screenshot({ path, fullPage: options.fullPage ?? true })
   return path
 }

@@ -321,8 +321,10 @@ export const script = String.raw`
     noteSource(event.source)
     var status = node('span', 'status ' + event.status, [event.status])
     var head = node('div', 'line', [status, node('strong', '', [event.source + ' ' + event.type])])
-    var facts = [event.outcome, event.email, when(event.lastSeen || event.firstSeen), event.attempts + (event.attempts === 1 ? ' attempt' : ' attempts')]
+    // Pending and dead events carry outcome "queued": their time says more.
+    var facts = [event.status === 'done' ? event.outcome : null, event.email, when(event.lastSeen || event.firstSeen), event.attempts + (event.attempts === 1 ? ' attempt' : ' attempts')]
     if (event.retryAt && event.status === 'pending') facts.push('next try ' + when(event.retryAt))
+    if (event.deadAt && event.status === 'dead') facts.push('dead since ' + when(event.deadAt))
     var lines = [head, node('div', 'muted', [facts.filter(Boolean).join(' · ')])]
     if (event.error) lines.push(node('div', 'error', [event.error.code + ': ' + event.error.message]))
     lines.push(node('div', 'muted', [event.eventId]))
