@@ -12,5 +12,5 @@ export function bridgeUrl(raw: string | undefined, env: Env): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--url must be an http(s) URL, got "${value}"`)
   // Forgiving of a full endpoint being pasted in: each command adds its own path.
-  return value.replace(/\/+$/, '').replace(/\/(invites|webhooks\/[a-z0-9-]+)$/, '')
+  return value.replace(/\/+$/, '').replace(/\/(invites|webhooks\/[a-z0-9-]+|invite-bridge(\/api)?)$/, '')
 }

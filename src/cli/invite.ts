@@ -5,6 +5,7 @@ import { parseList, type Env } from '../core/config/env.ts'
 import { parseCsv } from './csv.ts'
 import { runInvites, type AddressLine, type Invitee } from './invite-run.ts'
 import { bridgeUrl } from './bridge-url.ts'
+import { CREDENTIAL_OPTIONS, credentials } from './credentials.ts'
 import { UsageError, positiveInt, type CommandIO } from './usage.ts'
 
 export const INVITE_HELP = `Usage: invite-bridge invite [address...] [options]
@@ -22,11 +23,7 @@ Options:
   --url <url>             the bridge: your site (https://example.netlify.app) or a
                           local server (default: http://localhost:$PORT, PORT
                           default 8888)
-  --key <key>             an INVITE_API_KEYS key (default: $INVITE_API_KEY, else
-                          the first of $INVITE_API_KEYS); prefer the environment,
-                          since arguments show in \`ps\`
-  --token <jwt>           a site admin's Identity access token instead of a key
-                          (default: $INVITE_TOKEN)
+${CREDENTIAL_OPTIONS}
   --batch-size <n>        addresses per request (default 50; lowered by itself
                           when the bridge's INVITE_MAX_BATCH is smaller)
   --concurrency <n>       requests in flight at once (default 2)
@@ -99,13 +96,6 @@ export async function runInvite(argv: string[], io: CommandIO, env: Env): Promis
   const left = lines.filter((line) => !line.done).length
   if (left) io.err(`${left} address${left === 1 ? ' is' : 'es are'} not done: run the same command again to finish (what is done will not be invited twice)`)
   return left ? 1 : 0
-}
-
-function credentials(values: { key?: string; token?: string }, env: Env): string {
-  if (values.key && values.token) throw new UsageError('--key and --token are two ways to sign in: pass one')
-  const secret = values.key ?? values.token ?? (env.INVITE_API_KEY?.trim() || parseList(env.INVITE_API_KEYS)[0] || env.INVITE_TOKEN?.trim())
-  if (!secret) throw new UsageError('no credentials: set INVITE_API_KEY (one of the bridge\'s INVITE_API_KEYS), or pass --key or --token')
-  return `Bearer ${secret}`
 }
 
 function parseData(raw: string | undefined): Record<string, unknown> | undefined {

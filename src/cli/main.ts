@@ -1,7 +1,9 @@
 import type { Env } from '../core/config/env.ts'
 import { CHECK_CONFIG_HELP, runCheckConfig } from './check-config.ts'
+import { EVENTS_HELP, runEvents } from './events.ts'
 import { EXPLAIN_HELP, runExplain } from './explain.ts'
 import { INVITE_HELP, runInvite } from './invite.ts'
+import { REPLAY_HELP, runReplay } from './replay.ts'
 import { runSend, SEND_HELP } from './send.ts'
 import { UsageError, type CommandIO } from './usage.ts'
 
@@ -16,6 +18,9 @@ Commands:
                 applies them (Netlify's build runs it)
   explain       show which rules a webhook payload matches and what the
                 bridge would do with it, writing nothing
+  events        list the bridge's event log, or show one event (what came
+                in, what became of it, what is pending or dead)
+  replay        run a dead (or pending) event again, through the same claims
 
 Run \`invite-bridge <command> --help\` for a command's options.
 The bridge itself runs with \`npm start\` (see README.md).`
@@ -25,6 +30,8 @@ const COMMANDS: Record<string, { run: (argv: string[], io: CommandIO, env: Env) 
   invite: { run: runInvite, help: INVITE_HELP },
   'check-config': { run: runCheckConfig, help: CHECK_CONFIG_HELP },
   explain: { run: runExplain, help: EXPLAIN_HELP },
+  events: { run: runEvents, help: EVENTS_HELP },
+  replay: { run: runReplay, help: REPLAY_HELP },
 }
 
 /** The CLI, as a function of its arguments: returns the exit status. */

@@ -12,6 +12,9 @@ import type { RulesFile } from '../rules/schema.ts'
 import { openSqliteStore } from '../stores/sqlite-store.ts'
 import { devSecretsPath, devWebhookSecret, loadOrCreateDevSecrets } from './dev-secrets.ts'
 import { listen } from './listen.ts'
+import { startSweepTimer } from './sweep-timer.ts'
+import { SECRET_RECORDS, storedSecret } from '../core/event-log/stored-secret.ts'
+import { ADMIN_API, SWEEP_HEADER } from '../handlers/routes/admin-api.ts'
 import { serveStaticPage } from './static-page.ts'
 
 export interface LocalServer {
@@ -95,6 +98,17 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   root.get('/', serveStaticPage(new URL('../../public/index.html', import.meta.url)))
   root.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404))
 
+  // The bridge's own retries: the same sweep Netlify's scheduled function asks for, through the same route.
+  const sweepSecret = storedSecret(store, SECRET_RECORDS.sweep)
+  const sweeper = startSweepTimer({
+    everyMs: config.events.sweepSeconds * 1000,
+    sweep: async () => {
+      const response = await app.request(`${ADMIN_API}/sweep`, { method: 'POST', headers: { [SWEEP_HEADER]: await sweepSecret() } })
+      if (!response.ok) throw new Error(`sweep answered ${response.status}: ${await response.text()}`)
+    },
+    onError: (error) => jsonLineLogger({ level: 'error', route: 'sweep', message: error instanceof Error ? error.message : String(error) }),
+  })
+
   const banner = describe({ config, url, dataDir, production, useSandbox, generated, rules: rules.origin })
   return {
     url,
@@ -102,6 +116,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     banner,
     sandbox,
     close: async () => {
+      await sweeper.stop()
       await listening.close()
       await store.close?.()
       sandbox?.close()

@@ -16,7 +16,7 @@ export interface PersonAnswer {
   source: string | null
   eventId: string | null
   id: string | null
-  /** The account's roles as identity has them now; null when identity could not be asked. */
+  /** The account's roles as identity has them now; null when there is no account, or identity could not be asked. */
   roles: string[] | null
 }
 
@@ -38,7 +38,7 @@ export async function lookUpPerson(
   let roles: string[] | null = null
   try {
     const user = await deps.findUser?.(address)
-    if (user !== undefined) roles = rolesOf(user)
+    if (user) roles = rolesOf(user)
   } catch {
     roles = null // identity down: the rest of the answer still stands
   }
@@ -54,7 +54,7 @@ export async function lookUpPerson(
   }
 }
 
-function rolesOf(user: IdentityUser | null): string[] {
-  const roles = user?.app_metadata?.roles
+function rolesOf(user: IdentityUser): string[] {
+  const roles = user.app_metadata?.roles
   return Array.isArray(roles) ? roles.filter((role): role is string => typeof role === 'string') : []
 }

@@ -1,0 +1,45 @@
+import type { Context } from '@netlify/functions'
+import { SECRET_RECORDS, storedSecret } from './core/event-log/stored-secret.ts'
+import type { KeyValueStore } from './core/exactly-once/store.ts'
+import { ADMIN_API, SWEEP_HEADER } from './handlers/routes/admin-api.ts'
+import { openNetlifyBlobsStore } from './stores/blobs-store.ts'
+
+export interface NetlifySweeperOptions {
+  /** The bridge's store (default: the site's Netlify Blobs store, as the bridge opens it). */
+  store?: () => KeyValueStore
+  fetch?: typeof fetch
+  env?: Readonly<Record<string, string | undefined>>
+}
+
+// A scheduled function runs for 30 s at most; the sweep itself stops starting new events after 6 s.
+const SWEEP_TIMEOUT_MS = 25_000
+
+/**
+ * The scheduled function: asks the bridge's own function to sweep, over
+ * HTTP, at the site's URL. Netlify's runtime builds the identity context
+ * (the admin token the bridge invites with) from the `x-nf-identity-info`
+ * header of the request it runs; Netlify adds that header to requests
+ * that come through the site, and nothing documents it for a scheduled
+ * run. A request through the site gets a fresh token every time, so the
+ * sweep runs there, proved by a secret only the site holds: one the
+ * bridge generated and keeps in its store.
+ */
+export function createNetlifySweeper(options: NetlifySweeperOptions = {}) {
+  return async function sweepInviteBridge(_req: Request, context?: Pick<Context, 'site'>): Promise<Response> {
+    const env = options.env ?? process.env
+    const site = context?.site?.url || env.URL
+    if (!site) {
+      console.error(JSON.stringify({ level: 'error', route: 'sweep', message: 'No site URL (context.site.url, URL): cannot reach the bridge to sweep' }))
+      return new Response(null, { status: 500 })
+    }
+    const secret = await storedSecret(options.store?.() ?? openNetlifyBlobsStore(), SECRET_RECORDS.sweep)()
+    const response = await (options.fetch ?? fetch)(`${site.replace(/\/+$/, '')}${ADMIN_API}/sweep`, {
+      method: 'POST',
+      headers: { [SWEEP_HEADER]: secret },
+      signal: AbortSignal.timeout(SWEEP_TIMEOUT_MS),
+    })
+    const text = await response.text()
+    if (!response.ok) console.error(JSON.stringify({ level: 'error', route: 'sweep', status: response.status, answer: text.slice(0, 300) }))
+    return new Response(text, { status: response.status, headers: { 'content-type': 'application/json' } })
+  }
+}
