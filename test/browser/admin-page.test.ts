@@ -106,6 +106,13 @@ describe('the admin page in a browser', () => {
     await deadEntry.scrollIntoViewIfNeeded()
     await screenshot(page, 'admin-page-dead-letter', { fullPage: false })
 
+    // The log's status filter asks the API for dead events only.
+    await page.selectOption('#filter-status', 'dead')
+    await settled(page)
+    expect(await page.locator('#log-list li').evaluateAll((items) => items.map((item) => item.getAttribute('data-status')))).toEqual(['dead'])
+    await page.selectOption('#filter-status', '')
+    await settled(page)
+
     // Identity is back: Replay invites Bob, once.
     sandbox.faults.clear()
     await deadEntry.locator('button', { hasText: 'Replay' }).click()
