@@ -50,6 +50,11 @@ async function runChecks(suite: Suite, base: string, sandbox: ServedIdentitySand
   const defaultUrl = await deliver(base, '/.netlify/functions/invite-bridge', { method: 'GET' })
   suite.check('the default URL /.netlify/functions/invite-bridge is not served (config.path replaces it)', defaultUrl.status === 404, `${defaultUrl.status} ${defaultUrl.text.slice(0, 120)}`)
 
+  for (const path of ['/invite-bridge/', '/invite-bridge']) {
+    const page = await deliver(base, path, { method: 'GET' })
+    suite.check(`GET ${path} serves the admin page from the function bundle`, page.status === 200 && page.text.includes('<title>invite-bridge admin</title>'), `${page.status}, ${page.text.length} characters`)
+  }
+
   const checkout = checkoutFor(`evt_nf_${runId}_1`, ann)
   expectOutcome(suite, 'stripe checkout.session.completed → invited', await deliver(base, '/webhooks/stripe', await stripeRequest(checkout, secrets.stripe)), 200, 'invited')
   expectOutcome(suite, 'stripe same event again → duplicate', await deliver(base, '/webhooks/stripe', await stripeRequest(checkout, secrets.stripe)), 200, 'duplicate')

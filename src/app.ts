@@ -15,6 +15,7 @@ import { SECRET_RECORDS, storedSecret } from './core/event-log/stored-secret.ts'
 import { cataloguesOf, SENDERS } from './handlers/registry.ts'
 import { registerAdminApi } from './handlers/routes/admin-api.ts'
 import { bodyBudget, bodyLimit } from './handlers/routes/body-limit.ts'
+import { adminPageRoute } from './handlers/routes/admin-page.ts'
 import { requireInviter } from './handlers/routes/caller.ts'
 import { healthRoute } from './handlers/routes/health.ts'
 import { invitesRoute } from './handlers/routes/invites.ts'
@@ -103,6 +104,7 @@ export function createApp(deps: AppDeps): Hono {
   // One budget per app, shared by every route that reads a body.
   const limit = bodyLimit({ maxBytes: config.maxBodyBytes, budget: bodyBudget(config.maxInflightBytes) })
 
+  app.on('GET', ['/invite-bridge', '/invite-bridge/'], adminPageRoute())
   app.get('/health', healthRoute(senders.map((sender) => ({ name: sender.name, enabled: senderConfig(sender).secrets.length > 0 }))))
   for (const sender of senders) {
     app.post(`/webhooks/${sender.name}`, limit, webhookRoute({ sender, config: senderConfig(sender), pipeline, log, now, eventLog }))

@@ -24,6 +24,8 @@ export interface LocalServer {
   port: number
   /** What `npm start` prints: enabled sources, where identity points, token masked. */
   banner: string[]
+  /** The identity sandbox at /.netlify/identity, when this server runs one: its users, invites and faults. */
+  sandbox: IdentitySandbox | undefined
   close(): Promise<void>
 }
 
@@ -118,6 +120,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     url,
     port: listening.port,
     banner,
+    sandbox,
     close: async () => {
       await sweeper.stop()
       await listening.close()
