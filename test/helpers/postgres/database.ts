@@ -6,8 +6,8 @@ import { inject } from 'vitest'
 export interface TestDatabase {
   /** The superuser's URL for this database: what a test sets as BRIDGE_DATABASE_URL. */
   url: string
-  /** The same database seen through a schema of its own, for a fresh set of tables per test. */
-  schemaUrl(): Promise<string>
+  /** A new schema in this database, and a URL whose search_path puts the bridge's tables there: a fresh set of tables per test. */
+  freshSchema(): Promise<{ name: string; url: string }>
   /** SQL as the superuser, on this database. */
   query<R extends pg.QueryResultRow>(sql: string, values?: unknown[]): Promise<pg.QueryResult<R>>
   drop(): Promise<void>
@@ -22,16 +22,17 @@ export async function sharedPostgresUrl(): Promise<string> {
 export async function freshDatabase(): Promise<TestDatabase> {
   const serverUrl = await sharedPostgresUrl()
   const name = `bridge_test_${randomBytes(6).toString('hex')}`
-  await withClient(serverUrl, (client) => client.query(`CREATE DATABASE ${name}`))
+  // A language-aware default collation, as many hosted databases have ('B' after 'a'): keys must still list in byte order.
+  await withClient(serverUrl, (client) => client.query(`CREATE DATABASE ${name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'`))
   const url = serverUrl.replace(/\/postgres$/, `/${name}`)
   const admin = new pg.Pool({ connectionString: url, max: 2 })
   admin.on('error', () => {})
   return {
     url,
-    async schemaUrl() {
-      const schema = `s_${randomBytes(6).toString('hex')}`
-      await admin.query(`CREATE SCHEMA ${schema}`)
-      return `${url}?options=${encodeURIComponent(`-c search_path=${schema}`)}`
+    async freshSchema() {
+      const name = `s_${randomBytes(6).toString('hex')}`
+      await admin.query(`CREATE SCHEMA ${name}`)
+      return { name, url: `${url}?options=${encodeURIComponent(`-c search_path=${name}`)}` }
     },
     query: (sql, values) => admin.query(sql, values),
     async drop() {
