@@ -2,12 +2,14 @@ import type { Context } from '@netlify/functions'
 import { handle } from 'hono/netlify'
 import { createApp } from './app.ts'
 import { loadConfig } from './core/config/config.ts'
+import { postgresUrl } from './core/config/env.ts'
 import { StartupError } from './core/domain/errors.ts'
 import type { RuntimeIdentity } from './core/domain/identity.ts'
 import { cataloguesOf, SENDERS } from './handlers/registry.ts'
 import type { Sender } from './handlers/sender.ts'
 import { parseRules } from './rules/load.ts'
 import { openNetlifyBlobsStore } from './stores/blobs-store.ts'
+import { openPostgresStore } from './stores/postgres-store.ts'
 
 declare global {
   // Set by Netlify's runtime for the duration of a request when the site has Identity enabled.
@@ -33,16 +35,19 @@ export function createNetlifyHandler(options: NetlifyBridgeOptions = {}): Netlif
   const senders = options.senders ?? SENDERS
   let handler: ((req: Request, context: Context) => Response | Promise<Response>) | undefined
 
-  const build = () =>
-    handle(
+  const build = () => {
+    // Blobs unless the bridge's own database is set; the store loads its driver on first use, so Blobs sites never do.
+    const databaseUrl = postgresUrl(process.env, 'BRIDGE_DATABASE_URL')
+    return handle(
       createApp({
         config: loadConfig(process.env, senders),
-        store: openNetlifyBlobsStore(),
+        store: databaseUrl ? openPostgresStore({ url: databaseUrl }) : openNetlifyBlobsStore(),
         senders,
         ...(options.rules === undefined ? {} : { rules: parseRules(options.rules, cataloguesOf(senders)) }),
         runtimeIdentity: () => globalThis.netlifyIdentityContext ?? null,
       }),
     )
+  }
 
   return async function inviteBridge(req, context) {
     try {

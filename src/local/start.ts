@@ -2,7 +2,7 @@ import { join, relative, resolve } from 'node:path'
 import { Hono } from 'hono'
 import { createApp } from '../app.ts'
 import { loadConfig, maskSecret, type BridgeConfig } from '../core/config/config.ts'
-import { runMode, withoutCredentials, type Env } from '../core/config/env.ts'
+import { postgresTarget, postgresUrl, runMode, withoutCredentials, type Env } from '../core/config/env.ts'
 import { maskEmail } from '../core/domain/email.ts'
 import { jsonLineLogger } from '../core/domain/log.ts'
 import { cataloguesOf, SENDERS } from '../handlers/registry.ts'
@@ -10,6 +10,7 @@ import { createIdentitySandbox, type IdentitySandbox } from '../sandbox/identity
 import { loadRulesOrDefaults } from '../rules/file.ts'
 import { rulesNeedingApiKey } from '../rules/load.ts'
 import type { RulesFile } from '../rules/schema.ts'
+import { openPostgresStore } from '../stores/postgres-store.ts'
 import { openSqliteStore } from '../stores/sqlite-store.ts'
 import { devSecretsPath, devWebhookSecret, loadOrCreateDevSecrets } from './dev-secrets.ts'
 import { listen } from './listen.ts'
@@ -60,7 +61,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   )
   // Refuse before listening, so a bad setup never half-starts (createApp checks the rules against the settings).
   const config = loadConfig({ ...env, ...Object.fromEntries([...generated.values()].map(({ variable, secret }) => [variable, secret])) }, SENDERS)
-  const store = openSqliteStore({ dir: dataDir })
+  // Only the bridge's own variable: a DATABASE_URL set for the site's app is not ours to create tables in.
+  const databaseUrl = postgresUrl(env, 'BRIDGE_DATABASE_URL')
+  const store = databaseUrl ? openPostgresStore({ url: databaseUrl }) : openSqliteStore({ dir: dataDir })
   let app: Hono
   try {
     app = createApp({ config, store, log: jsonLineLogger, rules: rules.file })
@@ -96,7 +99,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   root.get('/', serveStaticPage(new URL('../../public/index.html', import.meta.url)))
   root.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404))
 
-  const banner = describe({ config, url, dataDir, production, useSandbox, generated, lacksKey, rules: rules.origin })
+  const storeLine = databaseUrl
+    ? `PostgreSQL at ${postgresTarget(databaseUrl)} (BRIDGE_DATABASE_URL; tables invite_bridge_*)`
+    : `${shortPath(dataDir)}/invite-bridge.sqlite`
+  const banner = describe({ config, url, dataDir, production, useSandbox, generated, lacksKey, rules: rules.origin, store: storeLine })
   return {
     url,
     port: listening.port,
@@ -119,6 +125,7 @@ function describe(facts: {
   /** Senders left off because their rules need an API key: the key's variable. */
   lacksKey: ReadonlyMap<string, string[]>
   rules: string
+  store: string
 }): string[] {
   const { config, url, dataDir, generated } = facts
   const where = shortPath(dataDir)
@@ -142,7 +149,7 @@ function describe(facts: {
     ...SENDERS.map((sender) => source(sender.name, sender.secretVariable)),
     identity,
     `  rules: ${facts.rules}`,
-    `  store: ${where}/invite-bridge.sqlite`,
+    `  store: ${facts.store}`,
   ]
 }
 

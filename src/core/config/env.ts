@@ -70,6 +70,14 @@ export function postgresUrl(env: Env, name: string): string | undefined {
   return value
 }
 
+/** Where a PostgreSQL URL points, fit to print: `host:port/database`, without the user, password or parameters (which may hold another). */
+export function postgresTarget(url: string): string {
+  const parsed = URL.parse(url)
+  if (!parsed) return '(unreadable URL)'
+  const host = parsed.host || parsed.searchParams.get('host') || 'localhost'
+  return `${host}${parsed.pathname.length > 1 ? parsed.pathname : ''}`
+}
+
 /** A URL fit to print (banner, logs, answers): `https://admin:s3cret@host/x` → `https://host/x`. */
 export function withoutCredentials(url: string): string {
   const parsed = URL.parse(url)
