@@ -43,9 +43,9 @@ describe('two npm start instances sharing one PostgreSQL database', () => {
       IDENTITY_JWT_SECRET: jwtSecret,
       // 100 people in a few seconds is this test's traffic, not a flood to cap.
       INVITE_HOURLY_LIMIT: '10000',
-      // A claim left pending by a request the restart cut short is taken over after 2 s rather than a minute.
-      IDENTITY_TIMEOUT_MS: '1000',
-      BRIDGE_LEASE_MS: '2000',
+      // A claim left pending by a request the restart cut short is taken over after a second rather than a minute.
+      IDENTITY_TIMEOUT_MS: '500',
+      BRIDGE_LEASE_MS: '1000',
     })
     instances = await Promise.all([startNpmServer(env('a')), startNpmServer(env('b'))])
   })
