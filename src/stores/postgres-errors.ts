@@ -27,7 +27,8 @@ export function describePostgresFailure(error: unknown): { transient: boolean; r
 export function postgresStoreError(operation: string, key: string, error: unknown): BridgeError {
   if (error instanceof BridgeError) return error
   const { transient, reason } = describePostgresFailure(error)
-  const hint = transient ? '' : '; check BRIDGE_DATABASE_URL and what that user may do'
+  // A schema newer than this bridge says what to do in its reason already.
+  const hint = transient || error instanceof NewerSchemaError ? '' : '; check BRIDGE_DATABASE_URL and what that user may do'
   return new UpstreamError(503, 'store_unavailable', `PostgreSQL store could not ${operation} "${key}": ${reason}${hint}`, { cause: error })
 }
 
