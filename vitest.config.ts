@@ -10,7 +10,8 @@ export default defineConfig({
     // The banner prints the seed; replay a failure with `npx vitest run --sequence.shuffle --sequence.seed=<seed>`.
     sequence: { shuffle: Boolean(process.env.CI) },
     projects: [
-      { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'] } },
+      // The PostgreSQL server the store tests share is started on first use (test/helpers/postgres/).
+      { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], globalSetup: ['test/helpers/postgres/global-setup.ts'] } },
       // The webhook suite again, against the Supabase Auth double (test/helpers/bridge.ts reads TEST_IDENTITY).
       {
         extends: true,

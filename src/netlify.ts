@@ -2,11 +2,13 @@ import type { Context } from '@netlify/functions'
 import { handle } from 'hono/netlify'
 import { createApp } from './app.ts'
 import { loadConfig } from './core/config/config.ts'
+import { postgresUrl } from './core/config/env.ts'
 import { StartupError } from './core/domain/errors.ts'
 import type { RuntimeIdentity } from './core/domain/identity.ts'
 import { loadSenders } from './handlers/load-senders.ts'
 import type { Sender } from './handlers/sender.ts'
 import { openNetlifyBlobsStore } from './stores/blobs-store.ts'
+import { openPostgresStore } from './stores/postgres-store.ts'
 
 declare global {
   // Set by Netlify's runtime for the duration of a request when the site has Identity enabled.
@@ -41,10 +43,12 @@ export function createNetlifyHandler(options: NetlifyBridgeOptions = {}): Netlif
 
   const build = () => {
     const { senders, rules } = loadSenders(options.rules, options.senders ? { builtIn: options.senders } : {})
+    // Blobs unless the bridge's own database is set; the store loads its driver on first use, so Blobs sites never do.
+    const databaseUrl = postgresUrl(process.env, 'BRIDGE_DATABASE_URL')
     return handle(
       createApp({
         config: loadConfig(process.env, senders),
-        store: openNetlifyBlobsStore(),
+        store: databaseUrl ? openPostgresStore({ url: databaseUrl }) : openNetlifyBlobsStore(),
         senders,
         rules,
         runtimeIdentity: () => globalThis.netlifyIdentityContext ?? null,

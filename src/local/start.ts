@@ -2,7 +2,7 @@ import { join, relative, resolve } from 'node:path'
 import { Hono } from 'hono'
 import { createApp } from '../app.ts'
 import { loadConfig, maskSecret, type BridgeConfig } from '../core/config/config.ts'
-import { runMode, withoutCredentials, type Env } from '../core/config/env.ts'
+import { postgresTarget, postgresUrl, runMode, withoutCredentials, type Env } from '../core/config/env.ts'
 import { maskEmail } from '../core/domain/email.ts'
 import { jsonLineLogger } from '../core/domain/log.ts'
 import { loadSendersFromFile } from '../handlers/load-senders.ts'
@@ -11,6 +11,7 @@ import type { Sender } from '../handlers/sender.ts'
 import { createIdentitySandbox, type IdentitySandbox } from '../sandbox/identity-sandbox.ts'
 import { rulesNeedingApiKey } from '../rules/load.ts'
 import type { RulesFile } from '../rules/schema.ts'
+import { openPostgresStore } from '../stores/postgres-store.ts'
 import { openSqliteStore } from '../stores/sqlite-store.ts'
 import { devSecretsPath, devWebhookSecret, loadOrCreateDevSecrets } from './dev-secrets.ts'
 import { listen } from './listen.ts'
@@ -68,7 +69,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   )
   // Refuse before listening, so a bad setup never half-starts (createApp checks the rules against the settings).
   const config = loadConfig({ ...env, ...Object.fromEntries([...generated.values()].map(({ variable, secret }) => [variable, secret])) }, senders)
-  const store = openSqliteStore({ dir: dataDir })
+  // Only the bridge's own variable: a DATABASE_URL set for the site's app is not ours to create tables in.
+  const databaseUrl = postgresUrl(env, 'BRIDGE_DATABASE_URL')
+  const store = databaseUrl ? openPostgresStore({ url: databaseUrl }) : openSqliteStore({ dir: dataDir })
   let app: Hono
   try {
     app = createApp({ config, store, senders, log: jsonLineLogger, rules: rules.file })
@@ -115,7 +118,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     onError: (error) => jsonLineLogger({ level: 'error', route: 'sweep', message: error instanceof Error ? error.message : String(error) }),
   })
 
-  const banner = describe({ config, senders, url, dataDir, production, useSandbox, generated, lacksKey, rules: rules.origin })
+  const storeLine = databaseUrl
+    ? `PostgreSQL at ${postgresTarget(databaseUrl)} (BRIDGE_DATABASE_URL; tables invite_bridge_*)`
+    : `${shortPath(dataDir)}/invite-bridge.sqlite`
+  const banner = describe({ config, senders, url, dataDir, production, useSandbox, generated, lacksKey, rules: rules.origin, store: storeLine })
   return {
     url,
     port: listening.port,
@@ -141,6 +147,7 @@ function describe(facts: {
   /** Senders left off because their rules need an API key: the key's variable. */
   lacksKey: ReadonlyMap<string, string[]>
   rules: string
+  store: string
 }): string[] {
   const { config, url, dataDir, generated } = facts
   const where = shortPath(dataDir)
@@ -164,7 +171,7 @@ function describe(facts: {
     ...facts.senders.map((sender) => source(sender.name, sender.secretVariable)),
     identity,
     `  rules: ${facts.rules}`,
-    `  store: ${where}/invite-bridge.sqlite`,
+    `  store: ${facts.store}`,
   ]
 }
 

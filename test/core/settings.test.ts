@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import inviteBridge from '../../netlify/functions/invite-bridge.ts'
 import { bridgeConfig as loadConfig } from '../helpers/senders.ts'
-import { runMode, withoutCredentials } from '../../src/core/config/env.ts'
+import { postgresTarget, postgresUrl, runMode, withoutCredentials } from '../../src/core/config/env.ts'
 import { ConfigError } from '../../src/core/domain/errors.ts'
 
 /** A value shaped like something people paste by mistake: a token, with no URL around it. */
@@ -82,6 +82,30 @@ describe('settings that may hold secrets are named, never shown', () => {
     expect(withoutCredentials('http://admin:s3cret@identity.example/.netlify/identity')).toBe('http://identity.example/.netlify/identity')
     expect(withoutCredentials('https://token@identity.example')).toBe('https://identity.example')
     expect(withoutCredentials('https://identity.example/.netlify/identity')).toBe('https://identity.example/.netlify/identity')
+  })
+})
+
+describe('BRIDGE_DATABASE_URL', () => {
+  it.each(['postgres://bridge:pw@db.example:5432/bridge', 'postgresql://db.example/bridge?sslmode=require', 'postgres:///bridge?host=/var/run/postgresql'])(
+    'accepts %s',
+    (value) => {
+      expect(postgresUrl({ BRIDGE_DATABASE_URL: ` ${value} ` }, 'BRIDGE_DATABASE_URL')).toBe(value)
+    },
+  )
+
+  it.each([`https://bridge:${secretLooking()}@db.example/bridge`, `postgres:${secretLooking()}`, secretLooking()])('refuses %s, naming the variable and not the value', (value) => {
+    expect(() => postgresUrl({ BRIDGE_DATABASE_URL: value }, 'BRIDGE_DATABASE_URL')).toThrow(ConfigError)
+    try {
+      postgresUrl({ BRIDGE_DATABASE_URL: value }, 'BRIDGE_DATABASE_URL')
+    } catch (error) {
+      expect((error as Error).message).toContain('BRIDGE_DATABASE_URL must be a PostgreSQL URL')
+      expect((error as Error).message).not.toContain(value.slice(-24))
+    }
+  })
+
+  it('is printed as host and database only: no user, password, or parameters that may hold one', () => {
+    expect(postgresTarget('postgres://bridge:s3cret@db.example:6543/site?sslmode=require&password=other')).toBe('db.example:6543/site')
+    expect(postgresTarget('postgres:///site?host=/var/run/postgresql')).toBe('/var/run/postgresql/site')
   })
 })
 

@@ -53,6 +53,31 @@ export function httpUrl(env: Env, name: string, fallback?: string): string | und
   return value.replace(/\/+$/, '')
 }
 
+/**
+ * A PostgreSQL connection URL setting (`postgres://` or `postgresql://`).
+ * It nearly always holds a password, so, as for httpUrl, no message shows
+ * any part of the value.
+ */
+export function postgresUrl(env: Env, name: string): string | undefined {
+  const value = optional(env, name)
+  if (value === undefined) return undefined
+  const parsed = URL.parse(value)
+  const scheme = parsed?.protocol === 'postgres:' || parsed?.protocol === 'postgresql:'
+  // A Unix socket is named by `?host=/path` and leaves the host part empty.
+  if (!scheme || !(parsed.hostname || parsed.searchParams.get('host'))) {
+    throw new ConfigError(`${name} must be a PostgreSQL URL like postgres://user:password@host:5432/database; its value is not one (not shown here, as it may hold a password)`)
+  }
+  return value
+}
+
+/** Where a PostgreSQL URL points, fit to print: `host:port/database`, without the user, password or parameters (which may hold another). */
+export function postgresTarget(url: string): string {
+  const parsed = URL.parse(url)
+  if (!parsed) return '(unreadable URL)'
+  const host = parsed.host || parsed.searchParams.get('host') || 'localhost'
+  return `${host}${parsed.pathname.length > 1 ? parsed.pathname : ''}`
+}
+
 /** A URL fit to print (banner, logs, answers): `https://admin:s3cret@host/x` → `https://host/x`. */
 export function withoutCredentials(url: string): string {
   const parsed = URL.parse(url)
