@@ -2,10 +2,10 @@ import type { Context } from '@netlify/functions'
 import { SECRET_RECORDS, storedSecret } from './core/event-log/stored-secret.ts'
 import type { KeyValueStore } from './core/exactly-once/store.ts'
 import { ADMIN_API, SWEEP_HEADER } from './handlers/routes/admin-api.ts'
-import { openNetlifyBlobsStore } from './stores/blobs-store.ts'
+import { openSiteStore } from './netlify-store.ts'
 
 export interface NetlifySweeperOptions {
-  /** The bridge's store (default: the site's Netlify Blobs store, as the bridge opens it). */
+  /** The bridge's store (default: the one the bridge's function opens: Blobs, or BRIDGE_DATABASE_URL). */
   store?: () => KeyValueStore
   fetch?: typeof fetch
   env?: Readonly<Record<string, string | undefined>>
@@ -32,7 +32,7 @@ export function createNetlifySweeper(options: NetlifySweeperOptions = {}) {
       console.error(JSON.stringify({ level: 'error', route: 'sweep', message: 'No site URL (context.site.url, URL): cannot reach the bridge to sweep' }))
       return new Response(null, { status: 500 })
     }
-    const secret = await storedSecret(options.store?.() ?? openNetlifyBlobsStore(), SECRET_RECORDS.sweep)()
+    const secret = await storedSecret(options.store?.() ?? openSiteStore(env), SECRET_RECORDS.sweep)()
     const response = await (options.fetch ?? fetch)(`${site.replace(/\/+$/, '')}${ADMIN_API}/sweep`, {
       method: 'POST',
       headers: { [SWEEP_HEADER]: secret },

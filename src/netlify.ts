@@ -2,13 +2,11 @@ import type { Context } from '@netlify/functions'
 import { handle } from 'hono/netlify'
 import { createApp } from './app.ts'
 import { loadConfig } from './core/config/config.ts'
-import { postgresUrl } from './core/config/env.ts'
 import { StartupError } from './core/domain/errors.ts'
 import type { RuntimeIdentity } from './core/domain/identity.ts'
 import { loadSenders } from './handlers/load-senders.ts'
 import type { Sender } from './handlers/sender.ts'
-import { openNetlifyBlobsStore } from './stores/blobs-store.ts'
-import { openPostgresStore } from './stores/postgres-store.ts'
+import { openSiteStore } from './netlify-store.ts'
 
 declare global {
   // Set by Netlify's runtime for the duration of a request when the site has Identity enabled.
@@ -18,6 +16,8 @@ declare global {
 export type NetlifyHandler = (req: Request, context: Context) => Promise<Response>
 // A site's function file types its `config` with this, without depending on @netlify/functions itself.
 export type { Config, Context } from '@netlify/functions'
+// The second, scheduled function a site adds for the bridge's own retries.
+export { createNetlifySweeper } from './netlify-sweep.ts'
 
 export interface NetlifyBridgeOptions {
   /** The site's rules file as imported JSON (it is bundled: a function has no file system to read at run time); its `sources` add senders. */
@@ -43,12 +43,10 @@ export function createNetlifyHandler(options: NetlifyBridgeOptions = {}): Netlif
 
   const build = () => {
     const { senders, rules } = loadSenders(options.rules, options.senders ? { builtIn: options.senders } : {})
-    // Blobs unless the bridge's own database is set; the store loads its driver on first use, so Blobs sites never do.
-    const databaseUrl = postgresUrl(process.env, 'BRIDGE_DATABASE_URL')
     return handle(
       createApp({
         config: loadConfig(process.env, senders),
-        store: databaseUrl ? openPostgresStore({ url: databaseUrl }) : openNetlifyBlobsStore(),
+        store: openSiteStore(process.env),
         senders,
         rules,
         runtimeIdentity: () => globalThis.netlifyIdentityContext ?? null,
