@@ -21,6 +21,9 @@ import { githubRequest, githubSecret, stripeRequest, stripeSecret, stripeSignatu
 import { deliver, ensureNetlifyCli, serveFunctions, type Answer } from './netlify-serve.ts'
 import { runSuite, seconds, type Suite } from './suite.ts'
 import { sampleAccountHex } from '../src/handlers/sample-ids.ts'
+import { paddleSampleCustomerId } from '../src/handlers/paddle/samples.ts'
+import { findSender, SENDERS } from '../src/handlers/registry.ts'
+import { servePaddleApi } from '../test/helpers/paddle-api.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -156,6 +159,31 @@ async function runChecks(suite: Suite, base: string, sandbox: ServedIdentitySand
   )
 }
 
+/** The built-in senders beyond Stripe and GitHub, each signed as its provider signs, invite once under Netlify's runtime. */
+const MORE_SENDERS = ['polar', 'lemonsqueezy', 'paddle', 'shopify'] as const
+
+function senderSecrets(): Record<(typeof MORE_SENDERS)[number], string> {
+  return {
+    polar: `whsec_${randomBytes(32).toString('base64')}`,
+    lemonsqueezy: randomBytes(18).toString('base64url'),
+    paddle: `pdl_ntfset_${randomBytes(13).toString('hex')}_${randomBytes(24).toString('base64url')}`,
+    shopify: randomBytes(32).toString('hex'),
+  }
+}
+
+async function checkMoreSenders(suite: Suite, base: string, sandbox: ServedIdentitySandbox['sandbox'], secrets: Record<(typeof MORE_SENDERS)[number], string>, runId: string): Promise<void> {
+  for (const name of MORE_SENDERS) {
+    const sender = findSender(SENDERS, name)!
+    const email = `${name}.${runId}@example.com`
+    const event = sender.catalogue.events.find((candidate) => candidate.invitesByDefault)!.type
+    const signed = sender.sign(sender.samples[event]!({ email }), secrets[name])
+    expectOutcome(suite, `${name} ${event} → invited`, await deliver(base, signed.path, signed.init), 200, 'invited')
+    expectOutcome(suite, `${name} the same delivery again → duplicate`, await deliver(base, signed.path, signed.init), 200, 'duplicate')
+    const sent = sandbox.invites.filter((invite) => invite.email === email).length
+    suite.check(`${name}: identity sent that person one invite`, sent === 1, `${sent} invite(s) to ${email}`)
+  }
+}
+
 // ----------------------------------------------------------------------- main
 
 await runSuite('test:netlify', async (suite) => {
@@ -163,9 +191,15 @@ await runSuite('test:netlify', async (suite) => {
 
   const jwtSecret = randomBytes(32).toString('hex')
   const secrets = { stripe: stripeSecret(), github: githubSecret(), apiKey: randomBytes(32).toString('hex') }
+  const more = senderSecrets()
+  const runId = randomBytes(4).toString('hex')
   const identity = await serveIdentitySandbox({ jwtSecret, siteUrl: 'http://127.0.0.1' })
   suite.defer(() => identity.close())
   suite.say(`identity sandbox at ${identity.url}`)
+  // Paddle's events name only a customer: its API (a stand-in on loopback) gives the address.
+  const paddleKey = `pdl_apikey_${randomBytes(16).toString('hex')}`
+  const paddleApi = await servePaddleApi(paddleKey, { customers: { [paddleSampleCustomerId(`paddle.${runId}@example.com`)]: { email: `paddle.${runId}@example.com` } } })
+  suite.defer(() => paddleApi.close())
 
   const { base } = await serveFunctions(suite, {
     entry,
@@ -177,10 +211,17 @@ await runSuite('test:netlify', async (suite) => {
       IDENTITY_JWT_SECRET: jwtSecret,
       INVITE_API_KEYS: secrets.apiKey,
       BRIDGE_RETRY_FIRST_SECONDS: '1',
+      POLAR_WEBHOOK_SECRET: more.polar,
+      LEMONSQUEEZY_WEBHOOK_SECRET: more.lemonsqueezy,
+      PADDLE_WEBHOOK_SECRET: more.paddle,
+      PADDLE_API_KEY: paddleKey,
+      PADDLE_API_URL: paddleApi.url,
+      SHOPIFY_WEBHOOK_SECRET: more.shopify,
     },
   })
 
   const checksStarted = Date.now()
   await runChecks(suite, base, identity.sandbox, secrets)
+  await checkMoreSenders(suite, base, identity.sandbox, more, runId)
   suite.say(`checks took ${seconds(Date.now() - checksStarted)}`)
 })
