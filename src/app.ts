@@ -36,6 +36,12 @@ export interface AppDeps {
   rules?: RulesFile
   /** The webhook senders served at /webhooks/<name>; defaults to the built-in ones (SENDERS). */
   senders?: readonly Sender[]
+  /**
+   * How this request's runtime runs work once the answer is out, and stays
+   * alive for it (Netlify's context.waitUntil). Absent, or answering
+   * undefined, a delivery's closing writes are awaited before the answer.
+   */
+  afterAnswer?: (c: Context) => ((work: () => Promise<void>) => void) | undefined
 }
 
 /**
@@ -74,6 +80,15 @@ export function createApp(deps: AppDeps): Hono {
   const enabled = (source: string) => (config.senders[source]?.secrets.length ?? 0) > 0
   assertRulesConfigured(rules, catalogues, (source) => reads(source) !== null, enabled)
   const hashKey = hashKeyLoader(store, config.hashKey)
+  const recording = new Map<string, string>()
+  const afterAnswer = (c: Context): Pick<PipelineDeps, 'afterAnswer' | 'recording'> => {
+    const keepAlive = deps.afterAnswer?.(c)
+    if (!keepAlive) return {}
+    // The answer has gone: a failure here has no request to fail, only a line of its own.
+    const logged = (work: () => Promise<void>) => () =>
+      work().catch((error: unknown) => log({ level: 'error', after: 'answer', ...errorAnswer(error).log }))
+    return { afterAnswer: (work) => keepAlive(logged(work)), recording }
+  }
   const pipeline = (c: Context): PipelineDeps => ({
     store,
     identity: () => identity(c),
@@ -84,6 +99,7 @@ export function createApp(deps: AppDeps): Hono {
     hashKey,
     now,
     leaseMs: config.leaseMs,
+    ...afterAnswer(c),
   })
 
   const app = new Hono()
