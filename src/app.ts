@@ -1,4 +1,5 @@
-import { Hono, type Context } from 'hono'
+import type { Context } from 'hono'
+import { Hono } from 'hono/tiny'
 import { createGoTrueClient } from './core/clients/gotrue-client.ts'
 import { resolveIdentityTarget } from './core/clients/identity-target.ts'
 import { createSupabaseClient, supabaseOptions } from './core/clients/supabase-client.ts'
