@@ -8,10 +8,12 @@
  * finds busy until its lease runs out: the same as a crash just after
  * identity answered.
  */
-export type Later = Array<() => Promise<void>>
+export interface Later {
+  push(write: () => Promise<void>): unknown
+}
 
 /** Runs every gathered write at once; rejects with the first failure once all have settled. */
-export async function runLater(later: Later): Promise<void> {
+export async function runLater(later: ReadonlyArray<() => Promise<void>>): Promise<void> {
   const settled = await Promise.allSettled(later.map((write) => write()))
   const failed = settled.find((outcome) => outcome.status === 'rejected')
   if (failed) throw failed.reason

@@ -3,7 +3,7 @@ import { BridgeError } from '../domain/errors.ts'
 import type { IdentityClient } from '../domain/identity.ts'
 import { recordArrival } from '../exactly-once/arrival.ts'
 import { claimEvent, eventKey } from '../exactly-once/event-claim.ts'
-import { runLater, type Later } from '../exactly-once/later.ts'
+import { runLater } from '../exactly-once/later.ts'
 import type { KeyValueStore } from '../exactly-once/store.ts'
 import { carryOut } from './carry-out.ts'
 import { planDelivery, type PlanDeps, type PlanResult } from './plan.ts'
@@ -81,7 +81,7 @@ export async function processDelivery(delivery: Delivery, deps: PipelineDeps, re
     return { outcome: 'in_progress', reason: 'this event is being handled by another attempt', retryAfterSeconds: event.retryAfterSeconds }
   }
 
-  const later: Later | undefined = deps.afterAnswer ? [] : undefined
+  const later: Array<() => Promise<void>> | undefined = deps.afterAnswer ? [] : undefined
   const record = async (result: DeliveryResult) => {
     // The event is done only once what it did is recorded: the person's "done" and the ledger's link.
     if (later) await runLater(later)
