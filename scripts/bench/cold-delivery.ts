@@ -15,8 +15,9 @@ import { alternate, summarise } from './stats.ts'
  * with a context whose waitUntil keeps what the function hands it (as the
  * runtime does), print the answer. Every request to Blobs is counted in the
  * process, split at the moment the answer came back; a store key names the
- * person hash key's requests, which the budget leaves out. The last line is
- * ours; the bridge logs its own line before it.
+ * person hash key's requests, which the budget leaves out (BENCH_TRACE=1 in
+ * its environment prints each one to stderr). The last line is ours; the
+ * bridge logs its own line before it.
  */
 const DELIVER_ONCE = `const started = performance.now()
 const blobs = JSON.parse(Buffer.from(process.env.NETLIFY_BLOBS_CONTEXT ?? 'e30=', 'base64').toString()).edgeURL
