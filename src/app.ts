@@ -1,4 +1,5 @@
-import { Hono, type Context } from 'hono'
+import type { Context } from 'hono'
+import { Hono } from 'hono/tiny'
 import { createGoTrueClient } from './core/clients/gotrue-client.ts'
 import { resolveIdentityTarget } from './core/clients/identity-target.ts'
 import { createSupabaseClient, supabaseOptions } from './core/clients/supabase-client.ts'
@@ -40,6 +41,12 @@ export interface AppDeps {
   rules?: RulesFile
   /** The webhook senders served at /webhooks/<name>; defaults to the built-in ones (SENDERS). */
   senders?: readonly Sender[]
+  /**
+   * How this request's runtime runs work once the answer is out, and stays
+   * alive for it (Netlify's context.waitUntil). Absent, or answering
+   * undefined, a delivery's closing writes are awaited before the answer.
+   */
+  afterAnswer?: (c: Context) => ((work: () => Promise<void>) => void) | undefined
 }
 
 /**
@@ -78,6 +85,15 @@ export function createApp(deps: AppDeps): Hono {
   const enabled = (source: string) => (config.senders[source]?.secrets.length ?? 0) > 0
   assertRulesConfigured(rules, catalogues, (source) => reads(source) !== null, enabled)
   const hashKey = hashKeyLoader(store, config.hashKey)
+  const recording = new Map<string, string>()
+  const afterAnswer = (c: Context): Pick<PipelineDeps, 'afterAnswer' | 'recording'> => {
+    const keepAlive = deps.afterAnswer?.(c)
+    if (!keepAlive) return {}
+    // The answer has gone: a failure here has no request to fail, only a line of its own.
+    const logged = (work: () => Promise<void>) => () =>
+      work().catch((error: unknown) => log({ level: 'error', after: 'answer', ...errorAnswer(error).log }))
+    return { afterAnswer: (work) => keepAlive(logged(work)), recording }
+  }
   const pipeline = (c: Context): PipelineDeps => ({
     store,
     identity: () => identity(c),
@@ -88,6 +104,7 @@ export function createApp(deps: AppDeps): Hono {
     hashKey,
     now,
     leaseMs: config.leaseMs,
+    ...afterAnswer(c),
   })
 
   const eventLog = createEventLog({

@@ -50,6 +50,12 @@ export function createNetlifyHandler(options: NetlifyBridgeOptions = {}): Netlif
         senders,
         rules,
         runtimeIdentity: () => globalThis.netlifyIdentityContext ?? null,
+        afterAnswer: (c) => {
+          const context = (c.env as { context?: Partial<Context> } | undefined)?.context
+          if (!context?.waitUntil) return undefined
+          // Started on the next turn of the event loop, once the answer has been handed back; the runtime stays for it.
+          return (work) => context.waitUntil!(new Promise((resolve) => setImmediate(resolve)).then(work))
+        },
       }),
     )
   }

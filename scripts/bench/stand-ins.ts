@@ -98,7 +98,3 @@ export function describeCounts(counts: Record<string, number>): string {
   const entries = Object.entries(counts).sort(([a], [b]) => a.localeCompare(b))
   return entries.length ? entries.map(([method, n]) => `${method} ${n}`).join(', ') : 'none'
 }
-
-export function totalCount(counts: Record<string, number>): number {
-  return Object.values(counts).reduce((sum, n) => sum + n, 0)
-}

@@ -15,7 +15,17 @@ export type Arrival = { kind: 'result'; id: string; result: DeliveryResult } | {
  * failure cannot be queued (the store is down: nothing could be recorded)
  * and when no retry can fix it (the event is then kept as dead).
  */
-export async function receiveDelivery(deps: EventLogDeps, delivery: Delivery, run: Runner, options: { bodyDigest?: string } = {}): Promise<Arrival> {
+export interface ReceiveOptions {
+  bodyDigest?: string
+  /**
+   * Where the runtime keeps work going after the answer (Netlify's
+   * waitUntil): recording a result that is already final need not hold the
+   * answer up. Absent, it is recorded before the answer.
+   */
+  afterAnswer?: (work: () => Promise<void>) => void
+}
+
+export async function receiveDelivery(deps: EventLogDeps, delivery: Delivery, run: Runner, options: ReceiveOptions = {}): Promise<Arrival> {
   const { id, firstSeen, first } = await indexEvent(deps.store, delivery, deps.now())
   const ref = { id, firstSeen, delivery, first }
   // An event's first arrival cannot be queued yet: no need to look.
@@ -27,7 +37,7 @@ export async function receiveDelivery(deps: EventLogDeps, delivery: Delivery, ru
 
   let ran
   try {
-    ran = await run(delivery, options)
+    ran = await run(delivery, options.bodyDigest ? { bodyDigest: options.bodyDigest } : {})
   } catch (error) {
     if (!retryable(error)) {
       await quietly(deps, 'dead', () => buryNew(deps, ref, error, 'arrival'))
@@ -42,8 +52,12 @@ export async function receiveDelivery(deps: EventLogDeps, delivery: Delivery, ru
     }
     return { kind: 'queued', id, retryAt: queued.retryAt }
   }
-  const { wasDead } = await recordResult(deps, ref, ran, 'arrival')
-  // A dead event the sender delivered again, and this time it went through.
-  if (wasDead) await quietly(deps, 'dead', () => deps.store.delete(keys.dead(id)))
+  const record = async () => {
+    const { wasDead } = await recordResult(deps, ref, ran, 'arrival')
+    // A dead event the sender delivered again, and this time it went through.
+    if (wasDead) await quietly(deps, 'dead', () => deps.store.delete(keys.dead(id)))
+  }
+  if (options.afterAnswer) options.afterAnswer(record)
+  else await record()
   return { kind: 'result', id, result: ran.result }
 }

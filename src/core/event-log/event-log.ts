@@ -1,6 +1,6 @@
 import type { Delivery } from '../domain/delivery.ts'
 import type { KeyValueStore } from '../exactly-once/store.ts'
-import { receiveDelivery, type Arrival } from './arrival.ts'
+import { receiveDelivery, type Arrival, type ReceiveOptions } from './arrival.ts'
 import { quietly, type EventLogDeps, type Runner } from './context.ts'
 import { count } from './entries.ts'
 import { dayOf, keys } from './records.ts'
@@ -16,7 +16,7 @@ export type { SweepReport } from './sweep.ts'
 export interface EventLog {
   readonly store: KeyValueStore
   /** A verified delivery from its sender: run, recorded, and queued when a retry may fix its failure. */
-  receive(delivery: Delivery, run: Runner, options?: { bodyDigest?: string }): Promise<Arrival>
+  receive(delivery: Delivery, run: Runner, options?: ReceiveOptions): Promise<Arrival>
   /** Runs the queued events that are due, then prunes. */
   sweep(run: Runner, options: { budgetMs: number }): Promise<SweepReport>
   replay(id: string, run: Runner): Promise<ReplayAnswer | null>

@@ -2,6 +2,7 @@ import { claimWaiting, type ClaimOptions } from './claims.ts'
 import type { DeliveryResult, Outcome } from '../domain/delivery.ts'
 import { maskEmail, personId } from '../domain/email.ts'
 import type { IdentityClient } from '../domain/identity.ts'
+import type { Later } from './later.ts'
 
 export type PersonOutcome = Extract<Outcome, 'invited' | 'already_registered' | 'duplicate' | 'in_progress' | 'rejected'>
 
@@ -9,6 +10,8 @@ export interface InviteOnceDeps extends ClaimOptions {
   hashKey: () => Promise<string>
   /** How long to wait for another request inviting the same person before answering in_progress (default: not at all). */
   personWaitMs?: number
+  /** Where the person's "done" goes once identity confirmed, instead of being awaited here (see later.ts). */
+  later?: Later
 }
 
 /**
@@ -42,6 +45,8 @@ export async function inviteOnce(
     await person.claim.release()
     return { outcome: 'rejected', reason: `identity refused the address: ${invite.reason}`, email: masked }
   }
-  await person.claim.complete(invite.outcome)
+  const done = () => person.claim.complete(invite.outcome)
+  if (deps.later) deps.later.push(done)
+  else await done()
   return { outcome: invite.outcome, email: masked, ...(invite.outcome === 'invited' && invite.userId ? { userId: invite.userId } : {}) }
 }

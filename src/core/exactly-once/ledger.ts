@@ -35,6 +35,8 @@ export async function readLink(store: KeyValueStore, key: string): Promise<Ledge
  * link to the account the caller found deleted (`gone`) is replaced.
  */
 export async function writeLink(store: KeyValueStore, key: string, link: LedgerLink, gone?: string): Promise<void> {
+  // Without a link to replace the caller saw none, so there is most likely none still: create before reading.
+  if (gone === undefined && (await store.create(key, link)).created) return
   for (let turn = 0; turn < MAX_TURNS; turn++) {
     const current = await store.get<LedgerLink>(key)
     if (!current) {

@@ -4,6 +4,7 @@ import { maskEmail, normaliseEmail, personId } from '../domain/email.ts'
 import type { DirectoryEntry } from '../domain/facts.ts'
 import type { IdentityClient, IdentityUser } from '../domain/identity.ts'
 import { inviteOnce } from '../exactly-once/invite-once.ts'
+import type { Later } from '../exactly-once/later.ts'
 import { ledgerKey, readLink, writeLink, type LedgerLink } from '../exactly-once/ledger.ts'
 import { changeRoles, type RoleChange } from '../exactly-once/roles.ts'
 import { countOutcome } from '../exactly-once/tally.ts'
@@ -18,6 +19,8 @@ export interface CarryOutDeps extends Pick<PlanDeps, 'reads'> {
   leaseMs: number
   /** Told the normalised address the delivery reached, once it is known (the event log's people index). */
   onPerson?: (email: string) => void
+  /** Gathers the writes that only record what identity confirmed, for the caller to run (see later.ts); absent: awaited in place. */
+  later?: Later
 }
 
 const PERSON_WAIT_MS = 3000
@@ -60,7 +63,10 @@ export async function carryOut(delivery: Delivery, at: number, plan: Plan, ident
     : null
   const userId = invited?.userId ?? (change?.status === 'applied' ? change.userId : undefined)
   if (subject && userId && (plan.invite || plan.grant.length)) {
-    await writeLink(deps.store, subject.key, { userId, personId: personId(email, await deps.hashKey()), at: deps.now() }, subject.link?.userId)
+    const link = { userId, personId: personId(email, await deps.hashKey()), at: deps.now() }
+    const write = () => writeLink(deps.store, subject.key, link, subject.link?.userId)
+    if (deps.later) deps.later.push(write)
+    else await write()
   }
   if (!change) return invited!
   return rolesAnswer(change, invited, maskEmail(email), delivery, plan, deps)

@@ -83,6 +83,16 @@ export async function inviteBatch(options: InviteBatchOptions): Promise<AddressR
     },
   }
 
+  // An address's "done" is written while the worker moves on to the next address; the answer waits for every one.
+  const recording: Array<{ index: number; email: string; written: Promise<void> }> = []
+  const recordLater = (index: number, email: string) => ({
+    push(write: () => Promise<void>) {
+      const written = write()
+      written.catch(() => {}) // heard of below, once every address is through
+      recording.push({ index, email, written })
+    },
+  })
+
   let halt: Pick<AddressResult, 'reason' | 'retryAfterSeconds'> | undefined
   let fatal: unknown
   let next = 0
@@ -99,7 +109,7 @@ export async function inviteBatch(options: InviteBatchOptions): Promise<AddressR
         continue
       }
       try {
-        const result = await inviteOnce(email, options.data, capped, deps)
+        const result = await inviteOnce(email, options.data, capped, { ...deps, later: recordLater(index, email) })
         results[index] = {
           email,
           outcome: result.outcome,
@@ -127,6 +137,15 @@ export async function inviteBatch(options: InviteBatchOptions): Promise<AddressR
     }
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, queue.length)) }, worker))
+  for (const { index, email, written } of recording) {
+    try {
+      await written
+    } catch (error) {
+      // Invited, but not recorded as such: as when the write failed in place, the address is not done.
+      if (!(error instanceof BridgeError) || FATAL_CODES.has(error.code)) fatal ??= error
+      else results[index] = { email, outcome: 'failed', reason: error.message, retryable: true, ...(error.retryAfter ? { retryAfterSeconds: error.retryAfter } : {}) }
+    }
+  }
   if (fatal !== undefined) throw fatal
   return results
 }

@@ -2,7 +2,8 @@ import type { Delivery, DeliveryResult } from '../domain/delivery.ts'
 import { BridgeError } from '../domain/errors.ts'
 import type { IdentityClient } from '../domain/identity.ts'
 import { recordArrival } from '../exactly-once/arrival.ts'
-import { claimEvent } from '../exactly-once/event-claim.ts'
+import { claimEvent, eventKey } from '../exactly-once/event-claim.ts'
+import { runLater } from '../exactly-once/later.ts'
 import type { KeyValueStore } from '../exactly-once/store.ts'
 import { carryOut } from './carry-out.ts'
 import { planDelivery, type PlanDeps, type PlanResult } from './plan.ts'
@@ -20,6 +21,21 @@ export interface PipelineDeps extends PlanDeps {
   leaseMs: number
   /** Told the person's normalised address once it is known: the event log indexes people by its hash. */
   onPerson?: (email: string) => void
+  /**
+   * Takes work that must finish but need not hold up the answer, to start
+   * once the answer is out: the writes that only record what identity
+   * confirmed (Netlify's context.waitUntil). Absent, they are awaited before
+   * the answer. Either way they run in the same order and a failure releases
+   * the event claim; see "Performance" in the README for why answering first
+   * keeps every retry a duplicate.
+   */
+  afterAnswer?: (work: () => Promise<void>) => void
+  /**
+   * This instance's events answered but still being recorded after the
+   * answer, by event key, with their outcome: a redelivery in that moment is
+   * the duplicate it is, not "busy". One map per app.
+   */
+  recording?: Map<string, string>
 }
 
 /** What the door knows of a delivery besides what the sender mapped. */
@@ -51,6 +67,8 @@ export async function processDelivery(delivery: Delivery, deps: PipelineDeps, re
   const summary = { invite: plan.invite, grant: plan.grant, revoke: plan.revoke, rules: plan.matched }
   if (deps.dryRun) return { outcome: 'dry_run', reason: 'BRIDGE_DRY_RUN is set: nothing was written', plan: summary }
 
+  // Loaded once per instance, and any claimed event needs it: read it beside the claim, not after.
+  deps.hashKey().catch(() => {})
   const event = await claimEvent(delivery, digest, { store: deps.store, now: deps.now, leaseMs: deps.leaseMs })
   if (event.kind === 'mismatch') {
     throw new BridgeError(422, 'event_id_mismatch', `Event ${delivery.eventId} was first delivered with another signed body: this body is not that event, and nothing was changed`)
@@ -60,17 +78,41 @@ export async function processDelivery(delivery: Delivery, deps: PipelineDeps, re
     return { outcome: 'duplicate', reason: `${under} (${event.outcome})` }
   }
   if (event.kind === 'busy') {
+    const recorded = deps.recording?.get(eventKey(delivery))
+    if (recorded) return { outcome: 'duplicate', reason: `event already handled (${recorded})` }
     return { outcome: 'in_progress', reason: 'this event is being handled by another attempt', retryAfterSeconds: event.retryAfterSeconds }
   }
 
-  try {
-    // Inside the claim: a refusal here (no identity configured) releases it, and the first arrival stays recorded.
-    const result = await carryOut(delivery, event.at, plan, deps.identity(), deps)
+  const later: Array<() => Promise<void>> | undefined = deps.afterAnswer ? [] : undefined
+  const record = async (result: DeliveryResult) => {
+    // The event is done only once what it did is recorded: the person's "done" and the ledger's link.
+    if (later) await runLater(later)
     if (result.outcome === 'in_progress') await event.claim.release()
     else await event.claim.complete(result.outcome)
-    return { ...result, plan: summary }
+  }
+  let result: DeliveryResult
+  try {
+    // Inside the claim: a refusal here (no identity configured) releases it, and the first arrival stays recorded.
+    result = await carryOut(delivery, event.at, plan, deps.identity(), later ? { ...deps, later } : deps)
+    if (!deps.afterAnswer) await record(result)
   } catch (error) {
+    // An invite identity confirmed before the failure is still recorded as done.
+    if (later) await runLater(later).catch(() => {})
     await event.claim.release().catch(() => {})
     throw error
   }
+  if (deps.afterAnswer) {
+    const key = eventKey(delivery)
+    const settled = result.outcome !== 'in_progress'
+    if (settled) deps.recording?.set(key, result.outcome)
+    deps.afterAnswer(() =>
+      record(result)
+        .catch(async (error: unknown) => {
+          await event.claim.release().catch(() => {})
+          throw error
+        })
+        .finally(() => settled && deps.recording?.delete(key)),
+    )
+  }
+  return { ...result, plan: summary }
 }

@@ -55,7 +55,7 @@ export function webhookRoute(options: WebhookRouteOptions) {
       // What the signature covers, so an event id the signature does not cover is bound to the body it came with.
       const received = { bodyDigest: createHash('sha256').update(rawBody).digest('hex') }
       // A dry run writes nothing, the event log included.
-      const arrival = options.eventLog && !deps.dryRun ? await options.eventLog.receive(delivery, pipelineRunner(deps), received) : null
+      const arrival = options.eventLog && !deps.dryRun ? await options.eventLog.receive(delivery, pipelineRunner(deps), { ...received, ...(deps.afterAnswer ? { afterAnswer: deps.afterAnswer } : {}) }) : null
       if (arrival?.kind === 'queued') {
         const retryAt = new Date(arrival.retryAt).toISOString()
         Object.assign(fields, { outcome: 'queued', id: arrival.id, retryAt })

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createApp } from '../../src/app.ts'
+import { loadConfig } from '../../src/core/config/config.ts'
+import { createMemoryStore } from '../../src/core/exactly-once/memory-store.ts'
+import type { KeyValueStore } from '../../src/core/exactly-once/store.ts'
+import { SENDERS } from '../../src/handlers/registry.ts'
+import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
+import { stripeEvent } from '../helpers/fixtures.ts'
+import { stripeRequest } from '../helpers/signing.ts'
+
+/**
+ * How many times a delivery goes to the store before it answers, counted as
+ * hosted Netlify Blobs would count them: one operation is one round trip. The
+ * person hash key's read (once per instance) is left out.
+ */
+interface CountingStore extends KeyValueStore {
+  operations: string[]
+  /** A write to a key starting with this prefix fails, as an outage would. */
+  failWritesTo(prefix: string): void
+}
+
+function countingStore(inner: KeyValueStore = createMemoryStore()): CountingStore {
+  const operations: string[] = []
+  let failing: string | undefined
+  const seen = (operation: string, key: string) => {
+    if (!key.startsWith('meta/person-hash-key')) operations.push(`${operation} ${key.split('/')[0]}`)
+  }
+  const refuse = (key: string) => {
+    if (failing && key.startsWith(failing)) throw new Error(`store unavailable for ${key}`)
+  }
+  return {
+    operations,
+    failWritesTo: (prefix) => (failing = prefix),
+    get(key) {
+      seen('get', key)
+      return inner.get(key)
+    },
+    async create(key, value) {
+      seen('create', key)
+      refuse(key)
+      return inner.create(key, value)
+    },
+    async replace(key, value, etag) {
+      seen('replace', key)
+      refuse(key)
+      return inner.replace(key, value, etag)
+    },
+    list(prefix, options) {
+      seen('list', prefix)
+      return inner.list(prefix, options)
+    },
+    async delete(key, etag) {
+      seen('delete', key)
+      refuse(key)
+      return inner.delete(key, etag)
+    },
+  }
+}
+
+/** A runtime that keeps work for after the answer (Netlify's waitUntil), which the test starts when it chooses. */
+function handedOver() {
+  const work: Array<() => Promise<void>> = []
+  return {
+    afterAnswer: () => (later: () => Promise<void>) => void work.push(later),
+    run: () => Promise.all(work.splice(0).map((later) => later())),
+  }
+}
+
+/** A purchase by a Stripe customer the bridge has never seen: an invite-only rule, a ledger subject. */
+function newPurchase() {
+  const email = `buyer.${randomUUID()}@example.com`
+  const event = stripeEvent('checkout.session.completed', {
+    id: `evt_${randomUUID()}`,
+    object: { customer: `cus_${randomUUID().slice(0, 8)}`, customer_details: { email, name: 'Ann' } },
+  })
+  return { email, event }
+}
+
+let bridge: TestBridge | undefined
+afterEach(async () => {
+  await bridge?.close()
+  bridge = undefined
+})
+
+describe('store round trips of a new invite-only delivery', () => {
+  it("before the answer where the runtime takes work after it: the event log's index, then event claim, ledger read, person claim", async () => {
+    const store = countingStore()
+    const after = handedOver()
+    bridge = await startTestBridge({ deps: async () => ({ store, afterAnswer: after.afterAnswer }) })
+    const { email, event } = newPurchase()
+
+    const answer = await bridge.deliverStripe(event)
+    const beforeAnswer = [...store.operations]
+    await after.run()
+
+    expect(answer).toMatchObject({ status: 200, outcome: 'invited' })
+    // The event log's index (is this event already queued?) must be known before anything runs; the pipeline's three follow.
+    expect(beforeAnswer).toEqual(['create log-index', 'create event', 'get ledger', 'create person'])
+    // After it: the person's done, the ledger link, and last the event's done; and the event log's record of the result.
+    expect(store.operations.slice(beforeAnswer.length)).toEqual(
+      expect.arrayContaining(['replace person', 'create ledger', 'replace event', 'create log', 'create people']),
+    )
+    expect(await bridge.deliverStripe(event)).toMatchObject({ status: 200, outcome: 'duplicate', reason: 'event already handled (invited)' })
+    expect(bridge.inviteRequestsTo(email)).toBe(1)
+  })
+
+  it('without such a runtime (npm start) every write is made before the answer, as before', async () => {
+    const store = countingStore()
+    bridge = await startTestBridge({ deps: async () => ({ store }) })
+
+    const answer = await bridge.deliverStripe(newPurchase().event)
+
+    expect(answer).toMatchObject({ status: 200, outcome: 'invited' })
+    expect(store.operations.slice(0, 7)).toEqual(['create log-index', 'create event', 'get ledger', 'create person', 'replace person', 'create ledger', 'replace event'])
+    expect(store.operations.slice(7)).toEqual(expect.arrayContaining(['create log', 'create people']))
+  })
+
+  it('a redelivery before the closing writes ran is a duplicate on this instance, "come back" on another, and never a second invite', async () => {
+    const store = countingStore()
+    const after = handedOver()
+    bridge = await startTestBridge({ deps: async () => ({ store, afterAnswer: after.afterAnswer }) })
+    const other = createApp({ config: loadConfig({ STRIPE_WEBHOOK_SECRET: bridge.secrets.stripe }, SENDERS), store, log: () => {} })
+    const deliverToOther = async (event: unknown) => {
+      const response = await other.request('/webhooks/stripe', await stripeRequest(event, bridge!.secrets.stripe))
+      return { status: response.status, ...((await response.json()) as object) }
+    }
+    const { email, event } = newPurchase()
+
+    await bridge.deliverStripe(event)
+    const here = await bridge.deliverStripe(event)
+    const elsewhere = await deliverToOther(event)
+    await after.run()
+
+    expect(here).toMatchObject({ status: 200, outcome: 'duplicate', reason: 'event already handled (invited)' })
+    expect(elsewhere).toMatchObject({ status: 409, outcome: 'in_progress' })
+    expect(await deliverToOther(event)).toMatchObject({ status: 200, outcome: 'duplicate', reason: 'event already handled (invited)' })
+    expect(bridge.inviteRequestsTo(email)).toBe(1)
+  })
+
+  it('a closing write that fails after the answer gives the event back and logs an error line of its own', async () => {
+    const store = countingStore()
+    const after = handedOver()
+    bridge = await startTestBridge({ deps: async () => ({ store, afterAnswer: after.afterAnswer }) })
+    const { event } = newPurchase()
+
+    const answer = await bridge.deliverStripe(event)
+    store.failWritesTo('ledger/')
+    await after.run()
+
+    expect(answer).toMatchObject({ status: 200, outcome: 'invited' })
+    expect(store.operations.slice(-1)).toEqual(['replace event'])
+    expect(bridge.logs.at(-1)).toMatchObject({ level: 'error', after: 'answer', error: 'internal_error', message: expect.stringContaining('ledger/') })
+    // Released, not done: the person's claim already holds the invite, so a replay is still a duplicate.
+    expect(await bridge.deliverStripe(event)).toMatchObject({ status: 200, outcome: 'duplicate', reason: 'person already handled (invited)' })
+  })
+})
