@@ -8,12 +8,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
-import { nodeEnv, npmCommand, run, seconds, type Suite } from './suite.ts'
+import { freePort, nodeEnv, npmCommand, run, seconds, type Suite } from './suite.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const CLI_MAJOR = 27
@@ -62,16 +61,6 @@ export async function ensureNetlifyCli(say: Suite['say']): Promise<string> {
   return entry
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
 
 // ------------------------------------------------------------ functions:serve
 

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { createServer } from 'node:net'
 
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
@@ -110,4 +111,16 @@ export function run(command: string, args: string[], options: RunOptions): Promi
 /** The environment with this Node's directory first on PATH, so every child runs this same Node. */
 export function nodeEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, PATH: [dirname(process.execPath), env.PATH ?? ''].join(':') }
+}
+
+/** A port free on loopback right now, for a server that takes its port as an argument. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))))
+    })
+  })
 }

@@ -37,15 +37,7 @@ export async function enqueue(deps: EventLogDeps, ref: EventRef, error: unknown,
     ...(deps.random ? { random: deps.random } : {}),
   })
   const record: QueuedEvent = {
-    id: ref.id,
-    source: ref.delivery.source,
-    eventId: ref.delivery.eventId,
-    type: ref.delivery.eventType,
-    firstSeen: ref.firstSeen,
-    retryAt,
-    deadline,
-    retries: 0,
-    delivery: sealDelivery(ref.delivery, await deps.sealKey(), ref.id),
+    ...(await queuedRecord(deps, ref, retryAt, deadline)),
     ...(options.bodyDigest ? { bodyDigest: options.bodyDigest } : {}),
     error: summary,
   }
@@ -69,18 +61,22 @@ export async function bury(deps: EventLogDeps, record: QueuedEvent, error: Error
 
 /** A failure no retry can fix, on the event's first run: dead at once, kept for a replay after the fix. */
 export async function buryNew(deps: EventLogDeps, ref: EventRef, error: unknown, how: How): Promise<void> {
-  const record: QueuedEvent = {
+  await bury(deps, await queuedRecord(deps, ref, deps.now(), deps.now()), summarise(error), how)
+}
+
+/** What a queued (or dead) event keeps: who and what it is, when to run it, and its delivery sealed. */
+async function queuedRecord(deps: EventLogDeps, ref: EventRef, retryAt: number, deadline: number): Promise<QueuedEvent> {
+  return {
     id: ref.id,
     source: ref.delivery.source,
     eventId: ref.delivery.eventId,
     type: ref.delivery.eventType,
     firstSeen: ref.firstSeen,
-    retryAt: deps.now(),
-    deadline: deps.now(),
+    retryAt,
+    deadline,
     retries: 0,
     delivery: sealDelivery(ref.delivery, await deps.sealKey(), ref.id),
   }
-  await bury(deps, record, summarise(error), how)
 }
 
 /**
