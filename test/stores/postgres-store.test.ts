@@ -38,6 +38,7 @@ describe('openPostgresStore: list and delete', () => {
   afterEach(async () => {
     await store.close()
   })
+  const keys = (page: { records: Array<{ key: string }> }) => page.records.map((record) => record.key)
 
   it('a page holds 100 by default and never more than 1000', async () => {
     await store.create('many/seed', 0)
