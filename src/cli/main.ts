@@ -7,7 +7,7 @@ import { REPLAY_HELP, runReplay } from './replay.ts'
 import { runSend, SEND_HELP } from './send.ts'
 import { UsageError, type CommandIO } from './usage.ts'
 
-export const MAIN_HELP = `Usage: invite-bridge <command> [options]
+const MAIN_HELP = `Usage: invite-bridge <command> [options]
 
 Commands:
   send          sign and post a test webhook delivery to the bridge (like

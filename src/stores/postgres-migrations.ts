@@ -6,7 +6,7 @@ import type { PoolClient } from 'pg'
  * Migrations are append-only: a released one is never edited, a change is a
  * new version.
  */
-export const MIGRATIONS: ReadonlyArray<{ version: number; statements: readonly string[] }> = [
+const MIGRATIONS: ReadonlyArray<{ version: number; statements: readonly string[] }> = [
   {
     version: 1,
     statements: [
@@ -27,7 +27,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; statements: readonly s
   },
 ]
 
-export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version
+const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version
 
 /** Any constant both instances agree on; "invite-b" in ASCII, so it is unlikely to meet another app's lock. */
 const MIGRATION_LOCK = 0x696e766974652d62n

@@ -36,7 +36,7 @@ export async function readSupabaseError(response: Response): Promise<SupabaseErr
 }
 
 /** `Email address "ann@x.example" is invalid` → `Email address (address) is invalid`. */
-export function withoutAddresses(message: string): string {
+function withoutAddresses(message: string): string {
   return message.replace(/"[^"]*@[^"]*"/g, '(address)').replace(/[^\s"'<>()]+@[^\s"'<>()]+/g, '(address)')
 }
 

@@ -19,7 +19,7 @@ export interface SenderConfig<Settings = unknown> {
   settings: Settings
 }
 
-export const IDENTITY_PROVIDERS = ['gotrue', 'supabase'] as const
+const IDENTITY_PROVIDERS = ['gotrue', 'supabase'] as const
 export type IdentityProvider = (typeof IDENTITY_PROVIDERS)[number]
 
 /** Supabase Auth: the project URL (the client adds /auth/v1) and its service-role key, which stays server-side. */

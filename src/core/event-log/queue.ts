@@ -50,7 +50,7 @@ export async function enqueue(deps: EventLogDeps, ref: EventRef, error: unknown,
 }
 
 /** Keeps an event the bridge gave up on as `dead/<id>`, with its sealed delivery, for a replay. */
-export async function bury(deps: EventLogDeps, record: QueuedEvent, error: ErrorSummary, how: How): Promise<void> {
+async function bury(deps: EventLogDeps, record: QueuedEvent, error: ErrorSummary, how: How): Promise<void> {
   const { leaseUntil: _leaseUntil, ...rest } = record
   const dead: QueuedEvent = { ...rest, error }
   const existing = await deps.store.get<QueuedEvent>(keys.dead(record.id))

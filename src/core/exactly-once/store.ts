@@ -31,8 +31,8 @@ export interface ListPage<T> {
   next: string | null
 }
 
-export const LIST_DEFAULT_LIMIT = 100
-export const LIST_MAX_LIMIT = 1000
+const LIST_DEFAULT_LIMIT = 100
+const LIST_MAX_LIMIT = 1000
 
 export interface KeyValueStore {
   get<T>(key: string): Promise<StoredRecord<T> | null>

@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto'
 import { jsonPost, type SamplePayload, type SignedDelivery } from '../sender.ts'
 
 /** `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>`, as GitHub signs. */
-export function githubSignatureHeader(body: string, secret: string): string {
+function githubSignatureHeader(body: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`
 }
 

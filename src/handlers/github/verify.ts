@@ -9,7 +9,7 @@ function requiredHeader(headers: Headers, name: string): string {
 }
 
 /** Checks `X-Hub-Signature-256` against every secret (rotation); any failure to verify is "no match". */
-export async function verifyGitHubSignature(rawBody: string, signature: string, secrets: string[]): Promise<boolean> {
+async function verifyGitHubSignature(rawBody: string, signature: string, secrets: string[]): Promise<boolean> {
   const { verifyWithFallback } = await import('@octokit/webhooks-methods')
   const [first, ...rest] = secrets
   if (!first) return false

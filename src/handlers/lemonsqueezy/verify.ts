@@ -8,7 +8,7 @@ export function lemonSqueezySignature(body: string, secret: string): string {
 }
 
 /** True when the signature is the body's HMAC under any of the secrets (rotation), compared in constant time. */
-export function lemonSqueezySignatureMatches(rawBody: string, signature: string, secrets: readonly string[]): boolean {
+function lemonSqueezySignatureMatches(rawBody: string, signature: string, secrets: readonly string[]): boolean {
   if (!/^[0-9a-f]{64}$/i.test(signature)) return false
   const presented = Buffer.from(signature, 'hex')
   return secrets.some((secret) => timingSafeEqual(Buffer.from(lemonSqueezySignature(rawBody, secret), 'hex'), presented))

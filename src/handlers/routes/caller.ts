@@ -21,7 +21,7 @@ const BEARER = /^bearer[ \t]+(\S+)[ \t]*$/i
 // Three base64url segments: only a token shaped like this is worth a round trip to identity.
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/
 
-export function callerLabel(caller: InviteCaller): string {
+function callerLabel(caller: InviteCaller): string {
   return `${caller.kind}:${caller.id}`
 }
 
@@ -61,7 +61,7 @@ export async function identifyCaller(authorization: string | undefined, options:
 }
 
 /** A key may always invite; a user only with the admin role, as identity reports it now rather than as the token claims. */
-export function assertMayInvite(caller: InviteCaller, adminRole: string): void {
+function assertMayInvite(caller: InviteCaller, adminRole: string): void {
   if (caller.kind === 'user' && !hasRole(caller.user, adminRole)) {
     throw new ForbiddenError(`This user may not invite: the role "${adminRole}" is not in their app_metadata.roles`)
   }

@@ -13,13 +13,13 @@ const FIELDS = new Set(['email', 'emails', 'data'])
  * but JSON.stringify throws a RangeError a few thousand levels down, long
  * after the request was accepted; refuse it here as the caller's mistake.
  */
-export const MAX_DATA_DEPTH = 20
+const MAX_DATA_DEPTH = 20
 /**
  * GoTrue copies user_metadata into every access token of the user, and
  * Netlify keeps that token in the nf_jwt cookie, which browsers drop past
  * 4 KB; base64 makes the metadata a third larger on the way.
  */
-export const MAX_DATA_BYTES = 2048
+const MAX_DATA_BYTES = 2048
 const EXAMPLE = '{"email": "ann@example.com"} or {"emails": ["ann@example.com", "bob@example.com"]}'
 
 /**

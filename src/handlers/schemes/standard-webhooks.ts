@@ -11,7 +11,7 @@ import { BadRequestError, SignatureError } from '../../core/domain/errors.ts'
  */
 
 /** The spec's recommended tolerance, and the `standardwebhooks` package's: 5 minutes, in both directions. */
-export const DEFAULT_TOLERANCE_SECONDS = 300
+const DEFAULT_TOLERANCE_SECONDS = 300
 
 /** The HMAC keys one configured secret stands for; a sender whose secrets differ from the spec's passes its own. */
 export type KeyFrom = (secret: string) => readonly Buffer[]

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { jsonPost, type SamplePayload, type SignedDelivery } from '../sender.ts'
 import { shopifyHmac } from './signature.ts'
 
-export const SAMPLE_SHOP = 'invite-bridge-test.myshopify.com'
+const SAMPLE_SHOP = 'invite-bridge-test.myshopify.com'
 
 /** Headers as Shopify sends them; the webhook id is what stays the same on a retry of this delivery. */
 export function signShopify(sample: SamplePayload, secret: string, options: { now?: number; deliveryId?: string } = {}): SignedDelivery {

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto'
 import { jsonPost, type SamplePayload, type SignedDelivery } from '../sender.ts'
 
 /** `Stripe-Signature: t=<seconds>,v1=<hex HMAC-SHA256 of "t.body">`, as Stripe signs (its SDK's test helper makes the same). */
-export function stripeSignatureHeader(body: string, secret: string, nowMs = Date.now()): string {
+function stripeSignatureHeader(body: string, secret: string, nowMs = Date.now()): string {
   const t = Math.floor(nowMs / 1000)
   return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`, 'utf8').digest('hex')}`
 }
