@@ -3,7 +3,7 @@ import { Hono } from 'hono/tiny'
 import { createGoTrueClient } from './core/clients/gotrue-client.ts'
 import { resolveIdentityTarget } from './core/clients/identity-target.ts'
 import { createSupabaseClient, supabaseOptions } from './core/clients/supabase-client.ts'
-import type { BridgeConfig, SenderConfig } from './core/config/config.ts'
+import type { BridgeConfig } from './core/config/config.ts'
 import type { SenderReads } from './core/domain/catalogue.ts'
 import { errorAnswer } from './core/domain/errors.ts'
 import type { IdentityClient, RuntimeIdentity } from './core/domain/identity.ts'
@@ -13,7 +13,7 @@ import { hashKeyLoader } from './core/exactly-once/hash-key.ts'
 import type { PipelineDeps } from './core/pipeline/process.ts'
 import { createEventLog } from './core/event-log/event-log.ts'
 import { SECRET_RECORDS, storedSecret } from './core/event-log/stored-secret.ts'
-import { cataloguesOf, SENDERS } from './handlers/registry.ts'
+import { cataloguesOf, SENDERS, senderStates } from './handlers/registry.ts'
 import { registerAdminApi } from './handlers/routes/admin-api.ts'
 import { bodyBudget, bodyLimit } from './handlers/routes/body-limit.ts'
 import { adminPageRoute } from './handlers/routes/admin-page.ts'
@@ -75,15 +75,14 @@ export function createApp(deps: AppDeps): Hono {
             timeoutMs: config.identity.timeoutMs,
             now,
           }))
-  // A sender the settings were not read for has no secret: it is disabled, like one whose variable is unset.
-  const senderConfig = (sender: Sender): SenderConfig => config.senders[sender.name] ?? { secrets: [], settings: sender.readSettings({}) }
+  const states = senderStates(senders, config)
+  const senderConfig = states.config
   const readsBySender = new Map<string, SenderReads | null>(
     senders.map((sender) => [sender.name, sender.reads?.(senderConfig(sender).settings, doFetch) ?? null]),
   )
   const reads = (source: string) => readsBySender.get(source) ?? null
   const rules = (deps.rules ?? defaultRules(catalogues)).rules
-  const enabled = (source: string) => (config.senders[source]?.secrets.length ?? 0) > 0
-  assertRulesConfigured(rules, catalogues, (source) => reads(source) !== null, enabled)
+  assertRulesConfigured(rules, catalogues, (source) => reads(source) !== null, states.enabled)
   const hashKey = hashKeyLoader(store, config.hashKey)
   const recording = new Map<string, string>()
   const afterAnswer = (c: Context): Pick<PipelineDeps, 'afterAnswer' | 'recording'> => {
@@ -122,7 +121,7 @@ export function createApp(deps: AppDeps): Hono {
   const limit = bodyLimit({ maxBytes: config.maxBodyBytes, budget: bodyBudget(config.maxInflightBytes) })
 
   app.on('GET', ['/invite-bridge', '/invite-bridge/'], adminPageRoute())
-  app.get('/health', healthRoute(senders.map((sender) => ({ name: sender.name, enabled: senderConfig(sender).secrets.length > 0 }))))
+  app.get('/health', healthRoute(senders.map((sender) => ({ name: sender.name, enabled: states.enabled(sender.name) }))))
   for (const sender of senders) {
     app.post(`/webhooks/${sender.name}`, limit, webhookRoute({ sender, config: senderConfig(sender), pipeline, log, now, eventLog }))
   }

@@ -3,7 +3,7 @@ import { loadConfig } from '../core/config/config.ts'
 import type { Env } from '../core/config/env.ts'
 import { ConfigError, RulesError } from '../core/domain/errors.ts'
 import type { SourceDefinition } from '../handlers/defined/schema.ts'
-import { cataloguesOf } from '../handlers/registry.ts'
+import { cataloguesOf, senderStates } from '../handlers/registry.ts'
 import { RULES_FILE_NAME } from '../rules/file.ts'
 import { assertRulesConfigured, rulesNeedingApiKey } from '../rules/load.ts'
 import { DEFAULTS_NOTE, describeRule, readRules, ruleWarnings } from './rules-text.ts'
@@ -83,12 +83,7 @@ export async function runCheckConfig(argv: string[], io: CommandIO, env: Env): P
   }
   if (path === null && onNetlify) errors.push(`the Netlify function bundles ${RULES_FILE_NAME}: create it (copy the defaults with \`invite-bridge check-config --json\`)`)
   try {
-    const config = loadConfig(env, senders)
-    const hasApiKey = (source: string) => {
-      const sender = senders.find((candidate) => candidate.name === source)
-      return Boolean(sender?.reads?.(config.senders[source]!.settings, fetch))
-    }
-    const enabled = (source: string) => (config.senders[source]?.secrets.length ?? 0) > 0
+    const { enabled, hasApiKey } = senderStates(senders, loadConfig(env, senders))
     // Only written rules: the defaults name every sender, and one not in use should cost no warning.
     const written = path === null ? [] : rulesNeedingApiKey(rules.rules, catalogues)
     const unchecked = written.filter((index) => !enabled(rules.rules[index]!.source) && !hasApiKey(rules.rules[index]!.source))

@@ -6,7 +6,7 @@ import { postgresTarget, postgresUrl, runMode, withoutCredentials, type Env } fr
 import { maskEmail } from '../core/domain/email.ts'
 import { jsonLineLogger } from '../core/domain/log.ts'
 import { loadSendersFromFile } from '../handlers/load-senders.ts'
-import { cataloguesOf } from '../handlers/registry.ts'
+import { canReadApi, cataloguesOf } from '../handlers/registry.ts'
 import type { Sender } from '../handlers/sender.ts'
 import { createIdentitySandbox, type IdentitySandbox } from '../sandbox/identity-sandbox.ts'
 import { rulesNeedingApiKey } from '../rules/load.ts'
@@ -181,7 +181,7 @@ function sendersLackingKeys(senders: readonly Sender[], rules: RulesFile, env: E
   return new Map(
     senders.flatMap((sender) => {
       const key = sender.catalogue.api?.keyVariable
-      return key && needing.has(sender.name) && !sender.reads?.(sender.readSettings(env), fetch) ? [[sender.name, [key]] as const] : []
+      return key && needing.has(sender.name) && !canReadApi(sender, sender.readSettings(env)) ? [[sender.name, [key]] as const] : []
     }),
   )
 }
