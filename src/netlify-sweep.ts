@@ -1,7 +1,7 @@
 import type { Context } from '@netlify/functions'
 import { SECRET_RECORDS, storedSecret } from './core/event-log/stored-secret.ts'
 import type { KeyValueStore } from './core/exactly-once/store.ts'
-import { ADMIN_API, SWEEP_HEADER } from './handlers/routes/admin-api.ts'
+import { requestSweep } from './handlers/routes/admin-api.ts'
 import { openSiteStore } from './netlify-store.ts'
 
 export interface NetlifySweeperOptions {
@@ -33,11 +33,7 @@ export function createNetlifySweeper(options: NetlifySweeperOptions = {}) {
       return new Response(null, { status: 500 })
     }
     const secret = await storedSecret(options.store?.() ?? openSiteStore(env), SECRET_RECORDS.sweep)()
-    const response = await (options.fetch ?? fetch)(`${site.replace(/\/+$/, '')}${ADMIN_API}/sweep`, {
-      method: 'POST',
-      headers: { [SWEEP_HEADER]: secret },
-      signal: AbortSignal.timeout(SWEEP_TIMEOUT_MS),
-    })
+    const response = await requestSweep(options.fetch ?? fetch, { base: site, secret, signal: AbortSignal.timeout(SWEEP_TIMEOUT_MS) })
     const text = await response.text()
     if (!response.ok) console.error(JSON.stringify({ level: 'error', route: 'sweep', status: response.status, answer: text.slice(0, 300) }))
     return new Response(text, { status: response.status, headers: { 'content-type': 'application/json' } })

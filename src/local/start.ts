@@ -17,7 +17,7 @@ import { devSecretsPath, devWebhookSecret, loadOrCreateDevSecrets } from './dev-
 import { listen } from './listen.ts'
 import { startSweepTimer } from './sweep-timer.ts'
 import { SECRET_RECORDS, storedSecret } from '../core/event-log/stored-secret.ts'
-import { ADMIN_API, SWEEP_HEADER } from '../handlers/routes/admin-api.ts'
+import { requestSweep } from '../handlers/routes/admin-api.ts'
 import { serveStaticPage } from './static-page.ts'
 
 export interface LocalServer {
@@ -112,7 +112,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const sweeper = startSweepTimer({
     everyMs: config.events.sweepSeconds * 1000,
     sweep: async () => {
-      const response = await app.request(`${ADMIN_API}/sweep`, { method: 'POST', headers: { [SWEEP_HEADER]: await sweepSecret() } })
+      const response = await requestSweep((url, init) => app.request(url, init), { secret: await sweepSecret() })
       if (!response.ok) throw new Error(`sweep answered ${response.status}: ${await response.text()}`)
     },
     onError: (error) => jsonLineLogger({ level: 'error', route: 'sweep', message: error instanceof Error ? error.message : String(error) }),

@@ -15,7 +15,7 @@ import { serveIdentitySandbox, type ServedIdentitySandbox } from '../../src/sand
 import { openSqliteStore } from '../../src/stores/sqlite-store.ts'
 import type { SweepReport } from '../../src/core/event-log/event-log.ts'
 import { SECRET_RECORDS, storedSecret } from '../../src/core/event-log/stored-secret.ts'
-import { ADMIN_API, SWEEP_HEADER } from '../../src/handlers/routes/admin-api.ts'
+import { requestSweep } from '../../src/handlers/routes/admin-api.ts'
 import { githubSecret, stripeRequest, stripeSecret } from './signing.ts'
 import { serveSupabaseDouble, type ServedSupabaseDouble } from './supabase-double/serve.ts'
 
@@ -146,7 +146,7 @@ export async function startTestBridge(
   const sameAddress = (email: string) => (asked: string) => asked.toLowerCase() === email.toLowerCase()
   const sweepSecret = storedSecret(store, SECRET_RECORDS.sweep)
   async function sweep(): Promise<SweepReport> {
-    const response = await app.request(`${ADMIN_API}/sweep`, { method: 'POST', headers: { [SWEEP_HEADER]: await sweepSecret() } })
+    const response = await requestSweep((url, init) => app.request(url, init), { secret: await sweepSecret() })
     if (response.status !== 200) throw new Error(`sweep answered ${response.status}: ${await response.text()}`)
     return (await response.json()) as SweepReport
   }

@@ -34,6 +34,21 @@ export interface AdminApiOptions {
 
 /** The header the scheduled sweep sends its secret in. */
 export const SWEEP_HEADER = 'x-invite-bridge-sweep'
+
+/**
+ * Asks a bridge to sweep, proved by the site's sweep secret: how the
+ * scheduled function (over the site's URL) and `npm start`'s timer (in
+ * process, `app.request`) run the bridge's own retries, through one route.
+ */
+export function requestSweep(
+  send: (url: string, init: RequestInit) => Response | Promise<Response>,
+  options: { secret: string; base?: string; signal?: AbortSignal },
+): Promise<Response> {
+  const base = (options.base ?? '').replace(/\/+$/, '')
+  return Promise.resolve(
+    send(`${base}${ADMIN_API}/sweep`, { method: 'POST', headers: { [SWEEP_HEADER]: options.secret }, ...(options.signal ? { signal: options.signal } : {}) }),
+  )
+}
 const STATUSES: readonly EventStatus[] = ['pending', 'dead', 'done']
 
 /**
