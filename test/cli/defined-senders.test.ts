@@ -9,29 +9,9 @@ import { main } from '../../src/cli/main.ts'
 import type { Env } from '../../src/core/config/env.ts'
 import { loadSenders } from '../../src/handlers/load-senders.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
+import { ACME, CRM } from '../helpers/defined-senders.ts'
 
 // check-config, send and explain for senders the rules file defines.
-const ACME = {
-  name: 'acme',
-  scheme: 'standard-webhooks',
-  secretEnv: 'ACME_WEBHOOK_SECRET',
-  eventType: '/type',
-  email: '/data/email',
-  fullName: '/data/full_name',
-  subject: '/data/customer_id',
-  occurredAt: '/timestamp',
-}
-const CRM = {
-  name: 'crm',
-  scheme: 'hmac-sha256',
-  secretEnv: 'CRM_WEBHOOK_SECRET',
-  signatureHeader: 'X-Crm-Signature',
-  encoding: 'hex',
-  signaturePrefix: 'sha256=',
-  idHeader: 'X-Crm-Delivery',
-  eventType: '/event',
-  email: '/contact/email',
-}
 const RULES = {
   sources: [ACME, CRM],
   rules: [

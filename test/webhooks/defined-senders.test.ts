@@ -4,32 +4,12 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { loadSenders } from '../../src/handlers/load-senders.ts'
 import { createNetlifyHandler } from '../../src/netlify.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
+import { ACME, CRM } from '../helpers/defined-senders.ts'
 
 // Senders that exist only as data in the rules file, delivered to end to end.
 // Each delivery is signed here, independently of the bridge's own signers:
 // Standard Webhooks with the `standardwebhooks` package, HMAC by hand.
 
-const ACME = {
-  name: 'acme',
-  scheme: 'standard-webhooks',
-  secretEnv: 'ACME_WEBHOOK_SECRET',
-  eventType: '/type',
-  email: '/data/email',
-  fullName: '/data/full_name',
-  subject: '/data/customer_id',
-  occurredAt: '/timestamp',
-}
-const CRM = {
-  name: 'crm',
-  scheme: 'hmac-sha256',
-  secretEnv: 'CRM_WEBHOOK_SECRET',
-  signatureHeader: 'X-Crm-Signature',
-  encoding: 'hex',
-  signaturePrefix: 'sha256=',
-  idHeader: 'X-Crm-Delivery',
-  eventType: '/event',
-  email: '/contact/email',
-}
 const SHOP = {
   name: 'shop-b64',
   scheme: 'hmac-sha256',
