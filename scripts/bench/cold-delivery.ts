@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { Bundle } from './build.ts'
+import { netlifyBootstrapUrl, type Bundle } from './build.ts'
 import { signedCheckout } from './events.ts'
 import { figure, type Figure } from './report.ts'
 import { BenchError, childEnv, progress, runNode } from './run.ts'
@@ -10,7 +10,8 @@ import { describeCounts, serveCountingBlobs, serveIdentityStandIn } from './stan
 import { alternate, summarise } from './stats.ts'
 
 /*
- * A fresh process as a Netlify cold start would be: import the bundle, build
+ * A fresh process as a Netlify cold start would be: import Netlify's
+ * function bootstrap, then the bundle (timed from there), build
  * a Request the way the runtime hands one over, call the default export once
  * with a context whose waitUntil keeps what the function hands it (as the
  * runtime does), print the answer. Every request to Blobs is counted in the
@@ -19,7 +20,8 @@ import { alternate, summarise } from './stats.ts'
  * its environment prints each one to stderr). The last line is ours; the
  * bridge logs its own line before it.
  */
-const DELIVER_ONCE = `const started = performance.now()
+const DELIVER_ONCE = `await import(process.argv[3])
+const started = performance.now()
 const blobs = JSON.parse(Buffer.from(process.env.NETLIFY_BLOBS_CONTEXT ?? 'e30=', 'base64').toString()).edgeURL
 const counts = { before: {}, after: {} }
 let phase = 'before'
@@ -113,7 +115,7 @@ export async function measureColdDelivery(bundles: { bridge: Bundle; stripeSampl
     n++
     const delivery = await signedCheckout(`evt_bench_${runId}_${n}`, `buyer.${runId}.${n}@example.com`, secret)
     const spawnedAt = performance.timeOrigin + performance.now()
-    const run = await runNode([runner, pathToFileURL(bundle.file).href], {
+    const run = await runNode([runner, pathToFileURL(bundle.file).href, netlifyBootstrapUrl()], {
       env: childEnv({ ...env, ...extraEnv, BENCH_BODY: delivery.body, BENCH_SIGNATURE: delivery.signature }),
       timeoutMs: 30_000,
     })

@@ -17,7 +17,7 @@ import { measureBulk } from './bulk.ts'
 import { measureColdDelivery } from './cold-delivery.ts'
 import { measureImport } from './import.ts'
 import { buildReport, renderReport, writeJson, type Figure } from './report.ts'
-import { cleanup, progress, tempFolder } from './run.ts'
+import { cleanup, progress, projectTempFolder, tempFolder } from './run.ts'
 import { measureWarmDuplicates } from './warm.ts'
 
 const MEASUREMENTS = ['import', 'cold', 'warm', 'bulk'] as const
@@ -76,7 +76,7 @@ async function run(): Promise<void> {
   const startedAt = new Date()
   const figures: Figure[] = []
   const notes: string[] = []
-  const folder = await tempFolder('bundles')
+  const folder = await projectTempFolder('bundles')
 
   progress('bundling the function and the baselines with esbuild, as Netlify does')
   const sources = await writeBaselines(await tempFolder('sources'))

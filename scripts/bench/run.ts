@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -22,6 +22,18 @@ const folders = new Set<string>()
 /** A temporary folder removed by cleanup(), even when the bench fails half-way. */
 export async function tempFolder(label: string): Promise<string> {
   const folder = await mkdtemp(join(tmpdir(), `invite-bridge-bench-${label}-`))
+  folders.add(folder)
+  return folder
+}
+
+/**
+ * A temporary folder inside the project (under node_modules/.cache), for
+ * bundles whose package imports must resolve to the project's node_modules.
+ */
+export async function projectTempFolder(label: string): Promise<string> {
+  const parent = join(ROOT, 'node_modules', '.cache')
+  await mkdir(parent, { recursive: true })
+  const folder = await mkdtemp(join(parent, `invite-bridge-bench-${label}-`))
   folders.add(folder)
   return folder
 }

@@ -35,14 +35,6 @@ const ETAG = /^[1-9][0-9]{0,18}$/
  * A database that is away answers 503 store_unavailable, and the next
  * operation tries again.
  */
-/**
- * Named in a variable, not a literal: a bundler (esbuild, as Netlify builds
- * functions) inlines a literal `import('pg')`, which would put ~190 KB of
- * driver into every cold start of sites that use Blobs. A site that uses
- * Postgres on Netlify lists `pg` in `external_node_modules` (netlify.toml) so
- * the function ships it beside the bundle.
- */
-const PG_DRIVER = 'pg'
 
 export function openPostgresStore(options: PostgresStoreOptions): PostgresStore {
   let pool: Promise<Pool> | undefined
@@ -50,7 +42,9 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
   let closed = false
 
   const connect = () =>
-    (pool ??= (import(PG_DRIVER) as Promise<typeof import('pg')>).then(({ default: pg }) => {
+    // Loaded on first use: a site on Blobs never pays for the driver. Netlify leaves packages out of a
+    // function's bundle and ships the ones its trace finds (this import among them) beside it.
+    (pool ??= import('pg').then(({ default: pg }) => {
       const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
       const created = new pg.Pool({
         connectionString: options.url,
