@@ -16,6 +16,7 @@ import { openSqliteStore } from '../stores/sqlite-store.ts'
 import { devSecretsPath, devWebhookSecret, loadOrCreateDevSecrets } from './dev-secrets.ts'
 import { listen } from './listen.ts'
 import { startSweepTimer } from './sweep-timer.ts'
+import { RECORD_ONLY_PREFIXES } from '../core/event-log/event-log.ts'
 import { SECRET_RECORDS, storedSecret } from '../core/event-log/stored-secret.ts'
 import { requestSweep } from '../handlers/routes/admin-api.ts'
 import { serveStaticPage } from './static-page.ts'
@@ -71,7 +72,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const config = loadConfig({ ...env, ...Object.fromEntries([...generated.values()].map(({ variable, secret }) => [variable, secret])) }, senders)
   // Only the bridge's own variable: a DATABASE_URL set for the site's app is not ours to create tables in.
   const databaseUrl = postgresUrl(env, 'BRIDGE_DATABASE_URL')
-  const store = databaseUrl ? openPostgresStore({ url: databaseUrl }) : openSqliteStore({ dir: dataDir })
+  const store = databaseUrl ? openPostgresStore({ url: databaseUrl }) : openSqliteStore({ dir: dataDir, relaxedPrefixes: RECORD_ONLY_PREFIXES })
   let app: Hono
   try {
     app = createApp({ config, store, senders, log: jsonLineLogger, rules: rules.file })

@@ -12,6 +12,15 @@ export interface SqliteStoreOptions {
   fileName?: string
   /** How long an operation keeps retrying while another process holds the write lock, before 503 store_busy (default 2500). */
   busyRetryMs?: number
+  /**
+   * Keys that only record what happened (the event log: entries, counts),
+   * not what must happen once. A commit holding nothing but these does not
+   * wait for the disk (synchronous=NORMAL): it survives the process being
+   * killed, and the next commit that does wait (any claim) makes it
+   * survive a power cut too. Redeliveries update the log and nothing else,
+   * so this is what keeps the duplicate path off fsync.
+   */
+  relaxedPrefixes?: readonly string[]
 }
 
 interface Row {
@@ -88,7 +97,8 @@ export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
   let open = true
   const attempt = <R>(operation: string, key: string, run: () => R) => retryWhileBusy({ operation, key, run, budgetMs: busyRetryMs })
   const current = (operation: string, key: string) => attempt(operation, key, () => select.get(key) as Row | undefined)
-  const writes = groupCommits({ db, busyRetryMs, isOpen: () => open })
+  const relaxed = options.relaxedPrefixes ?? []
+  const writes = groupCommits({ db, busyRetryMs, isOpen: () => open, isRelaxed: (key) => relaxed.some((prefix) => key.startsWith(prefix)) })
 
   return {
     async get<T>(key: string): Promise<StoredRecord<T> | null> {
@@ -161,10 +171,11 @@ interface QueuedWrite {
  * gather for the next. A group either commits whole or fails whole, and no
  * write in it is acknowledged before its COMMIT returned.
  */
-function groupCommits(options: { db: DatabaseSync; busyRetryMs: number; isOpen: () => boolean }) {
-  const { db, busyRetryMs, isOpen } = options
+function groupCommits(options: { db: DatabaseSync; busyRetryMs: number; isOpen: () => boolean; isRelaxed: (key: string) => boolean }) {
+  const { db, busyRetryMs, isOpen, isRelaxed } = options
   let queue: QueuedWrite[] = []
   let writing = false
+  let synchronous: 'FULL' | 'NORMAL' = 'FULL'
 
   const unavailable = (write: QueuedWrite, cause?: unknown) =>
     new UpstreamError(503, 'store_unavailable', `SQLite store could not ${write.operation} "${write.key}"`, cause === undefined ? {} : { cause })
@@ -172,7 +183,12 @@ function groupCommits(options: { db: DatabaseSync; busyRetryMs: number; isOpen: 
   async function writeGroup(): Promise<void> {
     const group = queue
     queue = []
+    const wanted = group.every((write) => isRelaxed(write.key)) ? 'NORMAL' : 'FULL'
     try {
+      if (wanted !== synchronous) {
+        db.exec(`PRAGMA synchronous = ${wanted}`)
+        synchronous = wanted
+      }
       const first = group[0]!
       await retryWhileBusy({ operation: first.operation, key: first.key, run: () => db.exec('BEGIN IMMEDIATE'), budgetMs: busyRetryMs })
     } catch (error) {

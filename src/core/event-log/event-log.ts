@@ -8,6 +8,7 @@ import { replayEvent, type ReplayAnswer } from './replay.ts'
 import { sweep, type SweepReport } from './sweep.ts'
 
 export type { Arrival } from './arrival.ts'
+export { RECORD_ONLY_PREFIXES } from './records.ts'
 export type { EventLogDeps, Ran, Runner } from './context.ts'
 export type { ReplayAnswer } from './replay.ts'
 export type { SweepReport } from './sweep.ts'

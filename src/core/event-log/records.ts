@@ -82,6 +82,14 @@ export const keys = {
   unverified: (day: string) => `unverified/${day}`,
 } as const
 
+/**
+ * Records of what happened, not of what must happen once: losing the last
+ * of them to a power cut loses a line of history, never an invite. A store
+ * may commit them without waiting for the disk (see the SQLite store).
+ * Pending and dead events are not among them: those are work still owed.
+ */
+export const RECORD_ONLY_PREFIXES = ['log/', 'log-index/', 'stats/', 'unverified/', 'people/'] as const
+
 export const PREFIX = { log: 'log/', pending: 'pending/', dead: 'dead/', stats: 'stats/', unverified: 'unverified/' } as const
 
 const TIME_DIGITS = 13
