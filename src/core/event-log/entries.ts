@@ -36,27 +36,30 @@ export async function findEventId(store: KeyValueStore, source: string, eventId:
 /**
  * Read, change, compare-and-swap the event's log entry until the write
  * holds. `change` gets the current entry (null for a new one) and returns
- * the next; it may run more than once.
+ * the next; it may run more than once. Changes to one entry made in this
+ * process while a write of it is out go together in the next write.
  */
-export async function updateEntry(
+export function updateEntry(
   store: KeyValueStore,
   id: string,
   change: (current: LogEntry | null) => LogEntry,
   options: { likelyNew?: boolean } = {},
 ): Promise<LogEntry> {
   const key = keys.log(id)
-  // An event's first arrival has no entry yet: try the create before reading.
-  if (options.likelyNew) {
-    const next = change(null)
-    if ((await store.create(key, next)).created) return next
-  }
-  for (let turn = 0; turn < MAX_TURNS; turn++) {
-    const current = await store.get<LogEntry>(key)
-    const next = change(current?.value ?? null)
-    const written = current ? await store.replace(key, next, current.etag) : await store.create(key, next)
-    if ('replaced' in written ? written.replaced : written.created) return next
-  }
-  throw new Error(`The log entry ${id} kept changing`)
+  return inTurns(store, key, change, options.likelyNew === true, async (changes, likelyNew) => {
+    // An event's first arrival has no entry yet: try the create before reading.
+    if (likelyNew) {
+      const next = changes(null)
+      if ((await store.create(key, next)).created) return next
+    }
+    for (let turn = 0; turn < MAX_TURNS; turn++) {
+      const current = await store.get<LogEntry>(key)
+      const next = changes(current?.value ?? null)
+      const written = current ? await store.replace(key, next, current.etag) : await store.create(key, next)
+      if ('replaced' in written ? written.replaced : written.created) return next
+    }
+    throw new Error(`The log entry ${id} kept changing`)
+  })
 }
 
 /** A new entry's fixed fields, for `updateEntry`'s first write. */
@@ -75,11 +78,68 @@ export function newEntry(id: string, delivery: Pick<Delivery, 'source' | 'eventI
 
 /** Adds `by` to `counts[group][name]` in the record at `key`, with compare-and-swap (like the hourly cap). */
 export async function count(store: KeyValueStore, key: string, group: string, name: string, by = 1): Promise<void> {
-  for (let turn = 0; turn < MAX_TURNS; turn++) {
-    const current = await store.get<Record<string, Record<string, number>>>(key)
-    const counts = current?.value ?? {}
-    const next = { ...counts, [group]: { ...counts[group], [name]: (counts[group]?.[name] ?? 0) + by } }
-    const written = current ? await store.replace(key, next, current.etag) : await store.create(key, next)
-    if ('replaced' in written ? written.replaced : written.created) return
-  }
+  type Counts = Record<string, Record<string, number>>
+  const add = (counts: Counts | null): Counts => ({ ...counts, [group]: { ...counts?.[group], [name]: (counts?.[group]?.[name] ?? 0) + by } })
+  await inTurns(store, key, add, false, async (changes) => {
+    for (let turn = 0; turn < MAX_TURNS; turn++) {
+      const current = await store.get<Counts>(key)
+      const next = changes(current?.value ?? null)
+      const written = current ? await store.replace(key, next, current.etag) : await store.create(key, next)
+      if ('replaced' in written ? written.replaced : written.created) return next
+    }
+    return null
+  })
+}
+
+interface Waiting<T> {
+  change: (current: T | null) => T
+  likelyNew: boolean
+  resolve: (value: any) => void
+  reject: (error: unknown) => void
+}
+
+/*
+ * A sender that redelivers an event, or a burst of events on one day,
+ * updates one record from many requests at once. Each on its own would read,
+ * lose the compare-and-swap to the others and read again (at ten at once,
+ * seven reads and writes each for one count). So each record is written by
+ * one update at a time per process, and the changes that arrived meanwhile
+ * are applied together, in arrival order, by the next: one write for the
+ * lot, and every caller hears of it. Other processes still meet the
+ * compare-and-swap. Kept per store (a WeakMap, so a closed store takes its
+ * lanes with it).
+ */
+const lanesByStore = new WeakMap<KeyValueStore, Map<string, Array<Waiting<any>>>>()
+
+function inTurns<T, R>(
+  store: KeyValueStore,
+  key: string,
+  change: (current: T | null) => T,
+  likelyNew: boolean,
+  write: (changes: (current: T | null) => T, likelyNew: boolean) => Promise<R>,
+): Promise<R> {
+  let lanes = lanesByStore.get(store)
+  if (!lanes) lanesByStore.set(store, (lanes = new Map()))
+  const waiting = lanes.get(key)
+  return new Promise<R>((resolve, reject) => {
+    if (waiting) {
+      waiting.push({ change, likelyNew, resolve, reject })
+      return
+    }
+    const queue: Array<Waiting<T>> = [{ change, likelyNew, resolve, reject }]
+    lanes.set(key, queue)
+    void (async () => {
+      while (queue.length) {
+        const batch = queue.splice(0)
+        const changes = (current: T | null) => batch.reduce<T | null>((value, each) => each.change(value), current) as T
+        try {
+          const written = await write(changes, batch[0]!.likelyNew)
+          for (const each of batch) each.resolve(written)
+        } catch (error) {
+          for (const each of batch) each.reject(error)
+        }
+      }
+      lanes.delete(key)
+    })()
+  })
 }
