@@ -1,5 +1,4 @@
 import type { Context } from '@netlify/functions'
-import { handle } from 'hono/netlify'
 import { createApp } from './app.ts'
 import { loadConfig } from './core/config/config.ts'
 import { StartupError } from './core/domain/errors.ts'
@@ -43,21 +42,21 @@ export function createNetlifyHandler(options: NetlifyBridgeOptions = {}): Netlif
 
   const build = () => {
     const { senders, rules } = loadSenders(options.rules, options.senders ? { builtIn: options.senders } : {})
-    return handle(
-      createApp({
-        config: loadConfig(process.env, senders),
-        store: openSiteStore(process.env),
-        senders,
-        rules,
-        runtimeIdentity: () => globalThis.netlifyIdentityContext ?? null,
-        afterAnswer: (c) => {
-          const context = (c.env as { context?: Partial<Context> } | undefined)?.context
-          if (!context?.waitUntil) return undefined
-          // Started on the next turn of the event loop, once the answer has been handed back; the runtime stays for it.
-          return (work) => context.waitUntil!(new Promise((resolve) => setImmediate(resolve)).then(work))
-        },
-      }),
-    )
+    const app = createApp({
+      config: loadConfig(process.env, senders),
+      store: openSiteStore(process.env),
+      senders,
+      rules,
+      runtimeIdentity: () => globalThis.netlifyIdentityContext ?? null,
+      afterAnswer: (c) => {
+        const context = (c.env as { context?: Partial<Context> } | undefined)?.context
+        if (!context?.waitUntil) return undefined
+        // Started on the next turn of the event loop, once the answer has been handed back; the runtime stays for it.
+        return (work) => context.waitUntil!(new Promise((resolve) => setImmediate(resolve)).then(work))
+      },
+    })
+    // What hono/netlify's handle() does (deprecated there, moving to @hono/netlify): the context rides in env; three fewer files to load cold.
+    return (req: Request, context: Context) => app.fetch(req, { context })
   }
 
   return async function inviteBridge(req, context) {
