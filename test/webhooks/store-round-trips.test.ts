@@ -84,7 +84,7 @@ afterEach(async () => {
 })
 
 describe('store round trips of a new invite-only delivery', () => {
-  it("before the answer where the runtime takes work after it: the event log's index, then event claim, ledger read, person claim", async () => {
+  it('before the answer where the runtime takes work after it: the event claim, ledger read and person claim, nothing more', async () => {
     const store = countingStore()
     const after = handedOver()
     bridge = await startTestBridge({ deps: async () => ({ store, afterAnswer: after.afterAnswer }) })
@@ -95,11 +95,11 @@ describe('store round trips of a new invite-only delivery', () => {
     await after.run()
 
     expect(answer).toMatchObject({ status: 200, outcome: 'invited' })
-    // The event log's index (is this event already queued?) must be known before anything runs; the pipeline's three follow.
-    expect(beforeAnswer).toEqual(['create log-index', 'create event', 'get ledger', 'create person'])
-    // After it: the person's done, the ledger link, and last the event's done; and the event log's record of the result.
+    // The event claim says "first arrival": no event log read or write is needed before the answer.
+    expect(beforeAnswer).toEqual(['create event', 'get ledger', 'create person'])
+    // After it: the person's done, the ledger link, and last the event's done; and the event log's index and record of the result.
     expect(store.operations.slice(beforeAnswer.length)).toEqual(
-      expect.arrayContaining(['replace person', 'create ledger', 'replace event', 'create log', 'create people']),
+      expect.arrayContaining(['replace person', 'create ledger', 'replace event', 'create log-index', 'create log', 'create people']),
     )
     expect(await bridge.deliverStripe(event)).toMatchObject({ status: 200, outcome: 'duplicate', reason: 'event already handled (invited)' })
     expect(bridge.inviteRequestsTo(email)).toBe(1)
@@ -112,8 +112,8 @@ describe('store round trips of a new invite-only delivery', () => {
     const answer = await bridge.deliverStripe(newPurchase().event)
 
     expect(answer).toMatchObject({ status: 200, outcome: 'invited' })
-    expect(store.operations.slice(0, 7)).toEqual(['create log-index', 'create event', 'get ledger', 'create person', 'replace person', 'create ledger', 'replace event'])
-    expect(store.operations.slice(7)).toEqual(expect.arrayContaining(['create log', 'create people']))
+    expect(store.operations.slice(0, 6)).toEqual(['create event', 'get ledger', 'create person', 'replace person', 'create ledger', 'replace event'])
+    expect(store.operations.slice(6)).toEqual(expect.arrayContaining(['create log-index', 'create log', 'create people']))
   })
 
   it('a redelivery before the closing writes ran is a duplicate on this instance, "come back" on another, and never a second invite', async () => {
@@ -136,6 +136,27 @@ describe('store round trips of a new invite-only delivery', () => {
     expect(elsewhere).toMatchObject({ status: 409, outcome: 'in_progress' })
     expect(await deliverToOther(event)).toMatchObject({ status: 200, outcome: 'duplicate', reason: 'event already handled (invited)' })
     expect(bridge.inviteRequestsTo(email)).toBe(1)
+  })
+
+  it("the event log's entry is written after the answer, under the id the answer's log line named, once however often the event comes", async () => {
+    const inner = createMemoryStore()
+    const store = countingStore(inner)
+    const after = handedOver()
+    bridge = await startTestBridge({ deps: async () => ({ store, afterAnswer: after.afterAnswer }) })
+    const { event } = newPurchase()
+
+    await bridge.deliverStripe(event)
+    const named = bridge.logs.at(-1)?.id
+    // Redelivered before the first arrival's closing writes ran: it finds the index through the claim, and proposes the same id.
+    await bridge.deliverStripe(event)
+    await after.run()
+    await bridge.deliverStripe(event)
+    await after.run()
+
+    const entries = (await inner.list<{ id: string; attempts: number; outcome?: string }>('log/')).records.map((record) => record.value)
+    expect(named).toMatch(/^\d{13}-stripe-[0-9a-f]{12}$/)
+    expect(entries).toEqual([expect.objectContaining({ id: named, attempts: 3, outcome: 'invited' })])
+    expect(bridge.logs.slice(-2).map((line) => line.id)).toEqual([named, named])
   })
 
   it('a closing write that fails after the answer gives the event back and logs an error line of its own', async () => {

@@ -3,7 +3,7 @@ import { quietly, retryable, type EventLogDeps, type Runner } from './context.ts
 import { indexEvent } from './entries.ts'
 import { buryNew, enqueue } from './queue.ts'
 import { recordResult, recordWaiting } from './record.ts'
-import { keys, type QueuedEvent } from './records.ts'
+import { eventLogId, keys, type QueuedEvent } from './records.ts'
 
 export type Arrival = { kind: 'result'; id: string; result: DeliveryResult } | { kind: 'queued'; id: string; retryAt: number }
 
@@ -26,19 +26,37 @@ export interface ReceiveOptions {
 }
 
 export async function receiveDelivery(deps: EventLogDeps, delivery: Delivery, run: Runner, options: ReceiveOptions = {}): Promise<Arrival> {
-  const { id, firstSeen, first } = await indexEvent(deps.store, delivery, deps.now())
-  const ref = { id, firstSeen, delivery, first }
-  // An event's first arrival cannot be queued yet: no need to look.
-  const waiting = first ? null : await deps.store.get<QueuedEvent>(keys.pending(id))
-  if (waiting) {
-    await recordWaiting(deps, ref)
-    return { kind: 'queued', id, retryAt: waiting.value.retryAt }
+  /*
+   * The event's place in the log (log-index/<source>/<event id>) is found
+   * only when something needs it. An event's first arrival takes the
+   * pipeline's event claim, which already says "first" atomically and
+   * remembers when: its index is written with the result, after the answer
+   * where the runtime allows, and is one round trip fewer before it. An
+   * event seen before is asked about at its claim (seenBefore): one queued
+   * for the bridge's own retry is left to it and answered `queued`.
+   */
+  let claim: { firstSeen: number | undefined; fresh: boolean } | undefined
+  let indexed: Promise<{ id: string; firstSeen: number; first: boolean }> | undefined
+  // The claim's first time names the event, so every arrival that resolves the index proposes the same id.
+  const index = (firstSeen: number | undefined, likelyExists = false) =>
+    (indexed ??= indexEvent(deps.store, delivery, firstSeen ?? deps.now(), { likelyExists }))
+  let waiting: { id: string; retryAt: number } | undefined
+  const seenBefore = async (firstSeen: number | undefined) => {
+    const { id, firstSeen: first } = await index(firstSeen, true)
+    const queued = await deps.store.get<QueuedEvent>(keys.pending(id))
+    if (!queued) return true
+    waiting = { id, retryAt: queued.value.retryAt }
+    await recordWaiting(deps, { id, firstSeen: first, delivery, first: false })
+    return false
   }
+  const received = { ...(options.bodyDigest ? { bodyDigest: options.bodyDigest } : {}), seenBefore, onClaim: (found: typeof claim) => (claim = found) }
 
   let ran
   try {
-    ran = await run(delivery, options.bodyDigest ? { bodyDigest: options.bodyDigest } : {})
+    ran = await run(delivery, received)
   } catch (error) {
+    const { id, firstSeen, first } = await index(claim?.firstSeen, claim !== undefined && !claim.fresh)
+    const ref = { id, firstSeen, delivery, first }
     if (!retryable(error)) {
       await quietly(deps, 'dead', () => buryNew(deps, ref, error, 'arrival'))
       throw error
@@ -52,12 +70,28 @@ export async function receiveDelivery(deps: EventLogDeps, delivery: Delivery, ru
     }
     return { kind: 'queued', id, retryAt: queued.retryAt }
   }
+  if (waiting) return { kind: 'queued', id: waiting.id, retryAt: waiting.retryAt }
+
+  // An event that reached no claim (ignored) is named by when it was answered.
+  const proposed = claim?.firstSeen ?? deps.now()
+  const seen = claim !== undefined && !claim.fresh
   const record = async () => {
-    const { wasDead } = await recordResult(deps, ref, ran, 'arrival')
+    const { id, firstSeen, first } = await index(proposed, seen)
+    const { wasDead } = await recordResult(deps, { id, firstSeen, delivery, first }, ran, 'arrival')
     // A dead event the sender delivered again, and this time it went through.
     if (wasDead) await quietly(deps, 'dead', () => deps.store.delete(keys.dead(id)))
   }
-  if (options.afterAnswer) options.afterAnswer(record)
-  else await record()
-  return { kind: 'result', id, result: ran.result }
+  // Only a first claim can leave the index for later: any other arrival names the event in its answer's log line, so it looks now.
+  if (options.afterAnswer && claim?.fresh) {
+    options.afterAnswer(record)
+    // The id the index will hold, unless an earlier arrival that reached no claim (ignored) named the event first.
+    return { kind: 'result', id: indexed ? (await indexed).id : eventLogId(delivery.source, delivery.eventId, proposed), result: ran.result }
+  }
+  if (options.afterAnswer) {
+    const { id } = await index(proposed, seen)
+    options.afterAnswer(record)
+    return { kind: 'result', id, result: ran.result }
+  }
+  await record()
+  return { kind: 'result', id: (await index(proposed, seen)).id, result: ran.result }
 }

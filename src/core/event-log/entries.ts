@@ -10,16 +10,21 @@ const MAX_TURNS = 8
 /**
  * The event's bridge id, from its index (`log-index/<source>/<event id>`),
  * made on its first arrival: the create-if-absent decides which arrival's
- * time is "first seen", however many arrive at once.
+ * time is "first seen", however many arrive at once. `likelyExists` reads
+ * before it tries to create (an event seen before), saving the failed create.
  */
 export async function indexEvent(
   store: KeyValueStore,
   delivery: Pick<Delivery, 'source' | 'eventId'>,
-  now: number,
+  firstSeen: number,
+  options: { likelyExists?: boolean } = {},
 ): Promise<{ id: string; firstSeen: number; first: boolean }> {
   const key = keys.index(delivery.source, delivery.eventId)
-  const mine = { id: eventLogId(delivery.source, delivery.eventId, now), firstSeen: now }
-  // Create first: most deliveries are an event's first, and then this is the only round trip.
+  const mine = { id: eventLogId(delivery.source, delivery.eventId, firstSeen), firstSeen }
+  if (options.likelyExists) {
+    const existing = await store.get<{ id: string; firstSeen: number }>(key)
+    if (existing) return { ...existing.value, first: false }
+  }
   for (let turn = 0; turn < MAX_TURNS; turn++) {
     if ((await store.create(key, mine)).created) return { ...mine, first: true }
     const existing = await store.get<{ id: string; firstSeen: number }>(key)

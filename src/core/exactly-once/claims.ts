@@ -31,9 +31,26 @@ export type ClaimAttempt =
 /** The key was first claimed for another body: whatever this one is, it is not that event. */
 export type BoundClaimAttempt = ClaimAttempt | { kind: 'mismatch' }
 
+/** `seenBefore` said to leave a claim that was taken before alone. */
+export type EventClaimRaw = BoundClaimAttempt | { kind: 'withheld' }
+
+/** What an event's claim lets its caller see and say (the event log, which names events by their first arrival). */
+export interface ClaimWatch {
+  /** Told when the record was there already, with when the key was first claimed (absent in records older than that field). */
+  found?: (firstSeen: number | undefined) => void
+  /**
+   * Asked once when the key was claimed before and is not done (it is about
+   * to be taken over, or another attempt holds it): false leaves the record
+   * alone and the attempt is `withheld`.
+   */
+  seenBefore?: (firstSeen: number | undefined) => Promise<boolean>
+}
+
 export interface Claim {
   /** When the key was first claimed, by any attempt: for an event, the first time it was delivered. */
   readonly firstSeen: number
+  /** Nobody had claimed the key before: this attempt created its record. */
+  readonly fresh: boolean
   /** Records the work as finished; later attempts see `done`. */
   complete(outcome: string): Promise<void>
   /** Gives the claim back after a failure so the next retry can take it at once. */
@@ -62,10 +79,15 @@ export async function tryClaim(key: string, options: ClaimOptions): Promise<Clai
  * work nor marks it done. A record without a digest is honoured as before.
  */
 export function tryClaimBound(key: string, digest: string, options: ClaimOptions): Promise<BoundClaimAttempt> {
-  return claimOnce(key, digest, options)
+  return claimOnce(key, digest, options) as Promise<BoundClaimAttempt>
 }
 
-async function claimOnce(key: string, digest: string | undefined, options: ClaimOptions): Promise<BoundClaimAttempt> {
+/** An event's claim: bound to its body when there is a digest, and watched (see ClaimWatch). */
+export function tryClaimEvent(key: string, digest: string | undefined, options: ClaimOptions, watch: ClaimWatch = {}): Promise<EventClaimRaw> {
+  return claimOnce(key, digest, options, watch)
+}
+
+async function claimOnce(key: string, digest: string | undefined, options: ClaimOptions, watch: ClaimWatch = {}): Promise<EventClaimRaw> {
   const { store, now, leaseMs } = options
   const pending = (firstSeen: number, bound: string | undefined): ClaimRecord => ({
     state: 'pending',
@@ -74,31 +96,39 @@ async function claimOnce(key: string, digest: string | undefined, options: Claim
     ...(bound ? { digest: bound } : {}),
   })
 
+  let asked = false
   for (let turn = 0; turn < MAX_TURNS; turn++) {
     const firstSeen = now()
     const created = await store.create<ClaimRecord>(key, pending(firstSeen, digest))
-    if (created.created) return { kind: 'claimed', claim: heldClaim(key, created.etag, { firstSeen, digest }, options) }
+    if (created.created) return { kind: 'claimed', claim: heldClaim(key, created.etag, { firstSeen, digest, fresh: true }, options) }
 
     const current = await store.get<ClaimRecord>(key)
     if (!current) continue
     const record = current.value
     if (digest && record.digest && record.digest !== digest) return { kind: 'mismatch' }
+    if (!asked) watch.found?.(record.firstSeen)
     if (record.state === 'done') return { kind: 'done', outcome: record.outcome }
+    if (watch.seenBefore && !asked) {
+      asked = true
+      // What was read before asking may be stale by now: harmless, since a takeover is a compare-and-swap.
+      if (!(await watch.seenBefore(record.firstSeen))) return { kind: 'withheld' }
+    }
     if (record.state === 'pending' && record.leaseUntil > now()) {
       return { kind: 'busy', retryAfterSeconds: Math.max(1, Math.ceil((record.leaseUntil - now()) / 1000)) }
     }
-    const kept = { firstSeen: record.firstSeen ?? now(), digest: record.digest ?? digest }
+    const kept = { firstSeen: record.firstSeen ?? now(), digest: record.digest ?? digest, fresh: false }
     const taken = await store.replace<ClaimRecord>(key, pending(kept.firstSeen, kept.digest), current.etag)
     if (taken.replaced) return { kind: 'claimed', claim: heldClaim(key, taken.etag, kept, options) }
   }
   return { kind: 'busy', retryAfterSeconds: 1 }
 }
 
-function heldClaim(key: string, etag: string, kept: { firstSeen: number; digest: string | undefined }, { store, now }: ClaimOptions): Claim {
-  const { firstSeen, digest } = kept
+function heldClaim(key: string, etag: string, kept: { firstSeen: number; digest: string | undefined; fresh: boolean }, { store, now }: ClaimOptions): Claim {
+  const { firstSeen, digest, fresh } = kept
   const bound = digest ? { digest } : {}
   return {
     firstSeen,
+    fresh,
     async complete(outcome) {
       const done: ClaimRecord = { state: 'done', outcome, at: now(), firstSeen, ...bound }
       if ((await store.replace(key, done, etag)).replaced) return

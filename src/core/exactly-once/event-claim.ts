@@ -1,6 +1,6 @@
 import type { Delivery } from '../domain/delivery.ts'
 import { recordArrival } from './arrival.ts'
-import { tryClaim, tryClaimBound, type Claim, type ClaimOptions, type ClaimRecord } from './claims.ts'
+import { tryClaimEvent, type Claim, type ClaimOptions, type ClaimRecord, type ClaimWatch } from './claims.ts'
 
 export type EventClaimAttempt =
   /** `at`: when the event happened, or when its body first arrived: where its role changes sort. */
@@ -10,6 +10,8 @@ export type EventClaimAttempt =
   | { kind: 'busy'; retryAfterSeconds: number }
   /** The id was first delivered with another body: refuse, change nothing. */
   | { kind: 'mismatch' }
+  /** `seenBefore` kept its hands off: the event is someone else's to run (queued for the bridge's own retry). */
+  | { kind: 'withheld' }
 
 export function eventKey(delivery: Pick<Delivery, 'source' | 'eventId'>): string {
   return `event/${delivery.source}/${encodeURIComponent(delivery.eventId)}`
@@ -27,9 +29,11 @@ export async function claimEvent(
   delivery: Pick<Delivery, 'source' | 'eventId' | 'occurredAt'>,
   digest: string | undefined,
   options: ClaimOptions,
+  watch?: ClaimWatch,
 ): Promise<EventClaimAttempt> {
   if (!digest) {
-    const attempt = await tryClaim(eventKey(delivery), options)
+    const attempt = await tryClaimEvent(eventKey(delivery), undefined, options, watch)
+    if (attempt.kind === 'mismatch') return attempt
     if (attempt.kind !== 'claimed') return attempt.kind === 'done' ? { ...attempt, eventId: delivery.eventId } : attempt
     return { ...attempt, at: delivery.occurredAt ?? attempt.claim.firstSeen }
   }
@@ -37,7 +41,7 @@ export async function claimEvent(
   const own = await options.store.get<ClaimRecord>(eventKey(delivery))
   if (own?.value.digest && own.value.digest !== digest) return { kind: 'mismatch' }
   const arrival = await recordArrival(options.store, delivery.source, digest, delivery.eventId, options.now)
-  const attempt = await tryClaimBound(eventKey({ source: delivery.source, eventId: arrival.eventId }), digest, options)
+  const attempt = await tryClaimEvent(eventKey({ source: delivery.source, eventId: arrival.eventId }), digest, options, watch)
   if (attempt.kind === 'done') return { ...attempt, eventId: arrival.eventId }
   if (attempt.kind !== 'claimed') return attempt
   // A claim taken before arrivals were recorded may remember an earlier first delivery.

@@ -2,6 +2,7 @@ import type { Delivery, DeliveryResult } from '../domain/delivery.ts'
 import { BridgeError } from '../domain/errors.ts'
 import type { IdentityClient } from '../domain/identity.ts'
 import { recordArrival } from '../exactly-once/arrival.ts'
+import type { ClaimWatch } from '../exactly-once/claims.ts'
 import { claimEvent, eventKey } from '../exactly-once/event-claim.ts'
 import { runLater } from '../exactly-once/later.ts'
 import type { KeyValueStore } from '../exactly-once/store.ts'
@@ -42,6 +43,19 @@ export interface PipelineDeps extends PlanDeps {
 export interface Received {
   /** sha256 (hex) of the raw signed body. */
   bodyDigest?: string
+  /**
+   * Asked when the event was claimed before and is not done, with when it
+   * was first claimed: false leaves the claim alone (the event log holds the
+   * event for its own retry) and the answer is in_progress.
+   */
+  seenBefore?: ClaimWatch['seenBefore']
+  /**
+   * Told what this delivery found at the event's claim: when the event was
+   * first claimed (absent in records older than that field), and whether
+   * this delivery was that first claim. Not told when no claim was reached
+   * (ignored, refused).
+   */
+  onClaim?: (claim: { firstSeen: number | undefined; fresh: boolean }) => void
 }
 
 /**
@@ -69,13 +83,21 @@ export async function processDelivery(delivery: Delivery, deps: PipelineDeps, re
 
   // Loaded once per instance, and any claimed event needs it: read it beside the claim, not after.
   deps.hashKey().catch(() => {})
-  const event = await claimEvent(delivery, digest, { store: deps.store, now: deps.now, leaseMs: deps.leaseMs })
+  const watch: ClaimWatch = {
+    found: (firstSeen) => received.onClaim?.({ firstSeen, fresh: false }),
+    ...(received.seenBefore ? { seenBefore: received.seenBefore } : {}),
+  }
+  const event = await claimEvent(delivery, digest, { store: deps.store, now: deps.now, leaseMs: deps.leaseMs }, watch)
   if (event.kind === 'mismatch') {
     throw new BridgeError(422, 'event_id_mismatch', `Event ${delivery.eventId} was first delivered with another signed body: this body is not that event, and nothing was changed`)
   }
+  if (event.kind === 'claimed') received.onClaim?.({ firstSeen: event.claim.firstSeen, fresh: event.claim.fresh })
   if (event.kind === 'done') {
     const under = event.eventId === delivery.eventId ? 'event already handled' : `this body was already delivered as event ${event.eventId}`
     return { outcome: 'duplicate', reason: `${under} (${event.outcome})` }
+  }
+  if (event.kind === 'withheld') {
+    return { outcome: 'in_progress', reason: "this event is queued for the bridge's own retry", retryAfterSeconds: 1 }
   }
   if (event.kind === 'busy') {
     const recorded = deps.recording?.get(eventKey(delivery))

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 
-import { claimWaiting, tryClaim, tryClaimBound, type BoundClaimAttempt, type ClaimAttempt, type ClaimOptions, type ClaimRecord } from '../../../src/core/exactly-once/claims.ts'
+import { claimWaiting, tryClaim, tryClaimBound, tryClaimEvent, type BoundClaimAttempt, type ClaimAttempt, type ClaimOptions, type ClaimRecord } from '../../../src/core/exactly-once/claims.ts'
 import { createMemoryStore } from '../../../src/core/exactly-once/memory-store.ts'
 import type { KeyValueStore } from '../../../src/core/exactly-once/store.ts'
 
@@ -200,5 +200,39 @@ describe('claimWaiting', () => {
     const attempt = await claimWaiting(KEY, { ...options, waitMs: 1_000, sleep: async (ms) => void pauses.push(ms) })
     expect(attempt).toEqual({ kind: 'busy', retryAfterSeconds: 15 })
     expect(pauses.reduce((sum, ms) => sum + ms, 0)).toBeLessThanOrEqual(1_000)
+  })
+})
+
+describe('tryClaimEvent, watched', () => {
+  it('a first claim is fresh, and nothing is asked or told', async () => {
+    const found: Array<number | undefined> = []
+    const attempt = await tryClaimEvent(KEY, undefined, options, { found: (at) => found.push(at), seenBefore: async () => false })
+    expect(attempt.kind === 'claimed' && attempt.claim.fresh).toBe(true)
+    expect(found).toEqual([])
+  })
+
+  it('a released claim is taken over only when seenBefore agrees, and is no longer fresh', async () => {
+    await claimed(await tryClaim(KEY, options)).release()
+    t += 1_000
+    const before = await store.get<ClaimRecord>(KEY)
+
+    expect(await tryClaimEvent(KEY, undefined, options, { seenBefore: async () => false })).toEqual({ kind: 'withheld' })
+    expect(await store.get<ClaimRecord>(KEY)).toEqual(before)
+
+    const asked: Array<number | undefined> = []
+    const attempt = await tryClaimEvent(KEY, undefined, options, { seenBefore: async (at) => (asked.push(at), true) })
+    expect(attempt.kind === 'claimed' && { fresh: attempt.claim.fresh, firstSeen: attempt.claim.firstSeen }).toEqual({ fresh: false, firstSeen: START })
+    expect(asked).toEqual([START])
+  })
+
+  it('a done claim tells when it was first claimed and asks nothing: a duplicate costs no extra read', async () => {
+    await claimed(await tryClaim(KEY, options)).complete('invited')
+    const found: Array<number | undefined> = []
+    let asked = 0
+
+    const attempt = await tryClaimEvent(KEY, undefined, options, { found: (at) => found.push(at), seenBefore: async () => (asked++, true) })
+    expect(attempt).toEqual({ kind: 'done', outcome: 'invited' })
+    expect(found).toEqual([START])
+    expect(asked).toBe(0)
   })
 })
