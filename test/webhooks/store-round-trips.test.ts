@@ -105,6 +105,29 @@ describe('store round trips of a new invite-only delivery', () => {
     expect(bridge.inviteRequestsTo(email)).toBe(1)
   })
 
+  it("the ledger read goes beside the event claim, not after it: two round trips' wait before the person claim, not three", async () => {
+    const inner = createMemoryStore()
+    const inFlight = new Set<string>()
+    const together: string[][] = []
+    const slow = <R>(what: string, work: () => Promise<R>) => {
+      inFlight.add(what)
+      together.push([...inFlight].sort())
+      return new Promise<R>((resolve, reject) => setTimeout(() => work().then(resolve, reject).finally(() => inFlight.delete(what)), 5))
+    }
+    const store: KeyValueStore = {
+      ...inner,
+      get: (key) => slow(`get ${key.split('/')[0]}`, () => inner.get(key)),
+      create: (key, value) => slow(`create ${key.split('/')[0]}`, () => inner.create(key, value)),
+    }
+    bridge = await startTestBridge({ deps: async () => ({ store, afterAnswer: handedOver().afterAnswer }) })
+    // The first delivery an instance sees also reads the person hash key, which the ledger key needs.
+    await bridge.deliverStripe(newPurchase().event)
+    together.length = 0
+
+    expect(await bridge.deliverStripe(newPurchase().event)).toMatchObject({ status: 200, outcome: 'invited' })
+    expect(together).toContainEqual(['create event', 'get ledger'])
+  })
+
   it('without such a runtime (npm start) every write is made before the answer, as before', async () => {
     const store = countingStore()
     bridge = await startTestBridge({ deps: async () => ({ store }) })

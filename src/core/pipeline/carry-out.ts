@@ -25,7 +25,7 @@ export interface CarryOutDeps extends Pick<PlanDeps, 'reads'> {
 
 const PERSON_WAIT_MS = 3000
 
-interface Subject {
+export interface Subject {
   key: string
   link: LedgerLink | null
 }
@@ -36,8 +36,16 @@ interface Subject {
  * names today; otherwise the person is looked up by address as before, and an
  * invite or grant for a subject links it before the event is marked done.
  */
-export async function carryOut(delivery: Delivery, at: number, plan: Plan, identity: IdentityClient, deps: CarryOutDeps): Promise<DeliveryResult> {
-  const subject = delivery.subject ? await subjectOf(delivery.subject, delivery.source, deps) : null
+export async function carryOut(
+  delivery: Delivery,
+  at: number,
+  plan: Plan,
+  identity: IdentityClient,
+  deps: CarryOutDeps,
+  /** The subject's ledger link, read beside the event claim (see processDelivery). */
+  prefetched?: Promise<Subject | null>,
+): Promise<DeliveryResult> {
+  const subject = prefetched ? await prefetched : delivery.subject ? await subjectOf(delivery.subject, delivery.source, deps) : null
   // A link whose account was deleted since knows nothing: the subject is looked up afresh and linked again.
   const account = subject?.link ? await identity.getUserById(subject.link.userId) : null
   if (account && subject?.link) return forLinkedAccount(account, subject.link, delivery, at, plan, identity, deps)
@@ -136,7 +144,7 @@ function revokesOnly(plan: Plan): boolean {
   return !plan.invite && !plan.grant.length && plan.revoke.length > 0
 }
 
-async function subjectOf(subject: string, source: string, deps: CarryOutDeps): Promise<Subject> {
+export async function subjectOf(subject: string, source: string, deps: Pick<CarryOutDeps, 'store' | 'hashKey'>): Promise<Subject> {
   const key = ledgerKey(source, subject, await deps.hashKey())
   return { key, link: await readLink(deps.store, key) }
 }

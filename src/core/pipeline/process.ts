@@ -6,7 +6,7 @@ import type { ClaimWatch } from '../exactly-once/claims.ts'
 import { claimEvent, eventKey } from '../exactly-once/event-claim.ts'
 import { runLater } from '../exactly-once/later.ts'
 import type { KeyValueStore } from '../exactly-once/store.ts'
-import { carryOut } from './carry-out.ts'
+import { carryOut, subjectOf, type Subject } from './carry-out.ts'
 import { planDelivery, type PlanDeps, type PlanResult } from './plan.ts'
 
 export { eventKey } from '../exactly-once/event-claim.ts'
@@ -87,6 +87,9 @@ export async function processDelivery(delivery: Delivery, deps: PipelineDeps, re
     found: (firstSeen) => received.onClaim?.({ firstSeen, fresh: false }),
     ...(received.seenBefore ? { seenBefore: received.seenBefore } : {}),
   }
+  // The subject's ledger link does not depend on the claim: read beside it, it is one round trip fewer before the invite.
+  const subject = delivery.subject ? subjectOf(delivery.subject, delivery.source, deps) : undefined
+  subject?.catch(() => {})
   const event = await claimEvent(delivery, digest, { store: deps.store, now: deps.now, leaseMs: deps.leaseMs }, watch)
   if (event.kind === 'mismatch') {
     throw new BridgeError(422, 'event_id_mismatch', `Event ${delivery.eventId} was first delivered with another signed body: this body is not that event, and nothing was changed`)
@@ -115,7 +118,9 @@ export async function processDelivery(delivery: Delivery, deps: PipelineDeps, re
   let result: DeliveryResult
   try {
     // Inside the claim: a refusal here (no identity configured) releases it, and the first arrival stays recorded.
-    result = await carryOut(delivery, event.at, plan, deps.identity(), later ? { ...deps, later } : deps)
+    // Only a first claim may use the early read: an attempt before this one may have linked the subject since.
+    const prefetched: Promise<Subject | null> | undefined = event.claim.fresh ? subject : undefined
+    result = await carryOut(delivery, event.at, plan, deps.identity(), later ? { ...deps, later } : deps, prefetched)
     if (!deps.afterAnswer) await record(result)
   } catch (error) {
     // An invite identity confirmed before the failure is still recorded as done.
