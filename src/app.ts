@@ -11,7 +11,7 @@ import { jsonLineLogger, type Logger } from './core/domain/log.ts'
 import type { KeyValueStore } from './core/exactly-once/store.ts'
 import { hashKeyLoader } from './core/exactly-once/hash-key.ts'
 import type { PipelineDeps } from './core/pipeline/process.ts'
-import { createEventLog } from './core/event-log/event-log.ts'
+import { createEventLog, type Deferred } from './core/event-log/event-log.ts'
 import { SECRET_RECORDS, storedSecret } from './core/event-log/stored-secret.ts'
 import { cataloguesOf, SENDERS, senderStates } from './handlers/registry.ts'
 import { registerAdminApi } from './handlers/routes/admin-api.ts'
@@ -47,6 +47,13 @@ export interface AppDeps {
    * undefined, a delivery's closing writes are awaited before the answer.
    */
   afterAnswer?: (c: Context) => ((work: () => Promise<void>) => void) | undefined
+  /**
+   * A long-lived server's own place for work after the answer (npm start):
+   * the event log records results there, on the next turn, and the admin
+   * API waits for it before reading. The pipeline's closing writes are not
+   * moved: without a runtime's afterAnswer they still precede the answer.
+   */
+  deferred?: Deferred
 }
 
 /**
@@ -114,7 +121,7 @@ export function createApp(deps: AppDeps): Hono {
     hashKey,
     leaseMs: config.leaseMs,
     warn: log,
-  })
+  }, deps.deferred ? { deferred: deps.deferred } : {})
 
   const app = new Hono()
   // One budget per app, shared by every route that reads a body.

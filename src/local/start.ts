@@ -16,7 +16,7 @@ import { openSqliteStore } from '../stores/sqlite-store.ts'
 import { devSecretsPath, devWebhookSecret, loadOrCreateDevSecrets } from './dev-secrets.ts'
 import { listen } from './listen.ts'
 import { startSweepTimer } from './sweep-timer.ts'
-import { RECORD_ONLY_PREFIXES } from '../core/event-log/event-log.ts'
+import { createDeferred, RECORD_ONLY_PREFIXES } from '../core/event-log/event-log.ts'
 import { SECRET_RECORDS, storedSecret } from '../core/event-log/stored-secret.ts'
 import { requestSweep } from '../handlers/routes/admin-api.ts'
 import { serveStaticPage } from './static-page.ts'
@@ -73,9 +73,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   // Only the bridge's own variable: a DATABASE_URL set for the site's app is not ours to create tables in.
   const databaseUrl = postgresUrl(env, 'BRIDGE_DATABASE_URL')
   const store = databaseUrl ? openPostgresStore({ url: databaseUrl }) : openSqliteStore({ dir: dataDir, relaxedPrefixes: RECORD_ONLY_PREFIXES })
+  // The event log records a result on the next turn, not before the answer (see "Performance" in the README).
+  const deferred = createDeferred(jsonLineLogger)
   let app: Hono
   try {
-    app = createApp({ config, store, senders, log: jsonLineLogger, rules: rules.file })
+    app = createApp({ config, store, senders, log: jsonLineLogger, rules: rules.file, deferred })
   } catch (error) {
     await store.close?.()
     throw error
@@ -131,6 +133,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     close: async () => {
       await sweeper.stop()
       await listening.close()
+      // What was answered is recorded before the store goes.
+      await deferred.settled()
       await store.close?.()
       sandbox?.close()
     },

@@ -72,7 +72,11 @@ export function registerAdminApi(app: Hono, options: AdminApiOptions): void {
     return c.json(report)
   })
 
-  app.use(`${ADMIN_API}/*`, logRequest({ route: 'admin' }, log, now), inviter)
+  // Results recorded after their answer (npm start) are in the log before anyone reads it.
+  app.use(`${ADMIN_API}/*`, logRequest({ route: 'admin' }, log, now), inviter, async (_c, next) => {
+    await eventLog.settled()
+    await next()
+  })
 
   app.get(`${ADMIN_API}/events`, async (c) => {
     const status = c.req.query('status')
