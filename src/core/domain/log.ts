@@ -3,5 +3,6 @@ export type LogFields = Record<string, string | number | boolean | null | undefi
 export type Logger = (fields: LogFields) => void
 
 export const jsonLineLogger: Logger = (fields) => {
-  console.log(JSON.stringify({ time: new Date().toISOString(), ...fields }))
+  // One write of one line; console.log would format a string that is already what it should print.
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...fields })}\n`)
 }
