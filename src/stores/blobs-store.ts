@@ -1,4 +1,4 @@
-import { getStore, type GetStoreOptions, type Store } from '@netlify/blobs'
+import type { GetStoreOptions, Store } from '@netlify/blobs'
 
 import { BridgeError, UpstreamError } from '../core/domain/errors.ts'
 import { byteOrder, pageOfKeys, type CreateResult, type KeyValueStore, type ListOptions, type ListPage, type ReplaceResult, type StoredRecord } from '../core/exactly-once/store.ts'
@@ -6,8 +6,26 @@ import { byteOrder, pageOfKeys, type CreateResult, type KeyValueStore, type List
 /** Store options minus `consistency`: exactly-once needs strong reads, so it is not a choice. */
 export type NetlifyBlobsStoreOptions = { name?: string } & Omit<GetStoreOptions, 'name' | 'consistency'>
 
+/**
+ * The client is loaded on first use, not at import: a function whose store
+ * is Postgres never loads it, and one on Blobs loads it while its first
+ * request is being verified rather than before it arrives. A function with
+ * no Blobs environment hears so, as 503 store_unavailable, from that use.
+ */
 export function openNetlifyBlobsStore(options: NetlifyBlobsStoreOptions = {}): KeyValueStore {
-  return createBlobsStore(getStore({ ...options, name: options.name ?? 'invite-bridge', consistency: 'strong' }))
+  let opened: Promise<KeyValueStore> | undefined
+  const open = () =>
+    (opened ??= import('@netlify/blobs').then(({ getStore }) => createBlobsStore(getStore({ ...options, name: options.name ?? 'invite-bridge', consistency: 'strong' }))).catch((error: unknown) => {
+      opened = undefined
+      throw new UpstreamError(503, 'store_unavailable', `Netlify Blobs is not available to this function: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+    }))
+  return {
+    get: async (key) => (await open()).get(key),
+    create: async (key, value) => (await open()).create(key, value),
+    replace: async (key, value, etag) => (await open()).replace(key, value, etag),
+    list: async (prefix, listOptions) => (await open()).list(prefix, listOptions),
+    delete: async (key, etag) => (await open()).delete(key, etag),
+  }
 }
 
 /**

@@ -47,6 +47,18 @@ describe('openNetlifyBlobsStore', () => {
     expect((await createBlobsStore(server.store('opened', 'api')).get('person/a@example.com'))?.value).toEqual({ v: 1 })
   })
 
+  it('outside a Blobs environment it still opens (nothing is loaded yet); each use answers 503 store_unavailable saying why', async () => {
+    const saved = process.env.NETLIFY_BLOBS_CONTEXT
+    delete process.env.NETLIFY_BLOBS_CONTEXT
+    try {
+      const store = openNetlifyBlobsStore()
+      await expect(store.get('k')).rejects.toMatchObject({ status: 503, code: 'store_unavailable', message: expect.stringContaining('Netlify Blobs is not available') })
+      await expect(store.create('k', 1)).rejects.toMatchObject({ status: 503, code: 'store_unavailable' })
+    } finally {
+      if (saved !== undefined) process.env.NETLIFY_BLOBS_CONTEXT = saved
+    }
+  })
+
   it('always reads with strong consistency (an edge URL alone cannot, so it fails)', async () => {
     const { edgeURL, siteID, token } = server.options('edge')
     const store = openNetlifyBlobsStore({ siteID, token, edgeURL })
