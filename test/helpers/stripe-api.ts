@@ -16,6 +16,7 @@ export interface StripeDoubleData {
  */
 export async function serveStripeApi(secretKey: string, data: StripeDoubleData) {
   const requests: string[] = []
+  let failWith: number | undefined
   const app = new Hono()
   const unauthorized = (c: Context) =>
     c.json({ error: { message: 'Invalid API Key provided: sk_test_****', type: 'invalid_request_error' } }, 401)
@@ -24,6 +25,8 @@ export async function serveStripeApi(secretKey: string, data: StripeDoubleData) 
 
   app.use(async (c, next) => {
     requests.push(`${c.req.method} ${c.req.path}`)
+    // Stripe's own shape for an outage on its side.
+    if (failWith) return c.json({ error: { message: 'An unknown error occurred', type: 'api_error' } }, failWith as 500)
     if (c.req.header('authorization') !== `Bearer ${secretKey}`) return unauthorized(c)
     await next()
   })
@@ -86,6 +89,10 @@ export async function serveStripeApi(secretKey: string, data: StripeDoubleData) 
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    /** Every request answers this status (a 5xx: Stripe is down) until called with undefined. */
+    fail(status: number | undefined) {
+      failWith = status
+    },
     close,
   }
 }

@@ -84,6 +84,21 @@ describe('Stripe purchases under rules', () => {
     expect(bridge.idp.invites).toHaveLength(0)
   })
 
+  it("a purchase queued because Stripe's API was down is left to the bridge's retry when Stripe redelivers it, and invited once", async () => {
+    const event = checkout('cs_pro')
+    stripeApi.fail(503)
+    // The line items are read before the event is claimed: the failure comes before any claim.
+    expect(await stripe(event)).toMatchObject({ status: 202, outcome: 'queued' })
+    stripeApi.fail(undefined)
+
+    expect(await stripe(event)).toMatchObject({ status: 202, outcome: 'queued' })
+    expect(bridge.inviteRequestsTo('ann@example.com')).toBe(0)
+    await bridge.sweepUntil(() => bridge.inviteRequestsTo('ann@example.com') === 1)
+    expect(await stripe(event)).toMatchObject({ status: 200, outcome: 'duplicate' })
+    expect(bridge.inviteRequestsTo('ann@example.com')).toBe(1)
+    expect(rolesOf('ann@example.com')).toEqual(['pro'])
+  })
+
   it('a second purchase of another product adds its role and keeps the first, without a second invite', async () => {
     await stripe(checkout('cs_pro'))
     expect(await stripe(checkout('cs_basic'))).toMatchObject({ outcome: 'duplicate', roles: { granted: ['basic'] } })

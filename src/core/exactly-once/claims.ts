@@ -123,6 +123,18 @@ async function claimOnce(key: string, digest: string | undefined, options: Claim
   return { kind: 'busy', retryAfterSeconds: 1 }
 }
 
+/**
+ * Records that a key was reached but its work failed before it could be
+ * claimed (the event log may have queued it meanwhile): the record is left
+ * `released`, so the next attempt takes it over as any released claim and
+ * asks `seenBefore` first, instead of finding no record and running as a
+ * first arrival. Does nothing where a record exists.
+ */
+export async function markUnclaimed(key: string, digest: string | undefined, options: ClaimOptions): Promise<void> {
+  const at = options.now()
+  await options.store.create<ClaimRecord>(key, { state: 'released', at, firstSeen: at, ...(digest ? { digest } : {}) })
+}
+
 function heldClaim(key: string, etag: string, kept: { firstSeen: number; digest: string | undefined; fresh: boolean }, { store, now }: ClaimOptions): Claim {
   const { firstSeen, digest, fresh } = kept
   const bound = digest ? { digest } : {}

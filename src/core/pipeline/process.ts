@@ -2,7 +2,7 @@ import type { Delivery, DeliveryResult } from '../domain/delivery.ts'
 import { BridgeError } from '../domain/errors.ts'
 import type { IdentityClient } from '../domain/identity.ts'
 import { recordArrival } from '../exactly-once/arrival.ts'
-import type { ClaimWatch } from '../exactly-once/claims.ts'
+import { markUnclaimed, type ClaimWatch } from '../exactly-once/claims.ts'
 import { claimEvent, eventKey } from '../exactly-once/event-claim.ts'
 import { runLater } from '../exactly-once/later.ts'
 import type { KeyValueStore } from '../exactly-once/store.ts'
@@ -72,8 +72,12 @@ export async function processDelivery(delivery: Delivery, deps: PipelineDeps, re
   try {
     planned = await planDelivery(delivery, deps)
   } catch (error) {
-    // Refused for now (a sender's API is down): the body still keeps its place in line for the retry.
-    if (digest && !deps.dryRun) await recordArrival(deps.store, delivery.source, digest, delivery.eventId, deps.now).catch(() => {})
+    if (!deps.dryRun) {
+      // Refused for now (a sender's API is down): the body still keeps its place in line for the retry.
+      if (digest) await recordArrival(deps.store, delivery.source, digest, delivery.eventId, deps.now).catch(() => {})
+      // And the event counts as seen: its redelivery asks the event log (which may hold it queued) before running.
+      await markUnclaimed(eventKey(delivery), digest, { store: deps.store, now: deps.now, leaseMs: deps.leaseMs }).catch(() => {})
+    }
     throw error
   }
   if ('ignored' in planned) return { outcome: 'ignored', reason: planned.ignored }
@@ -94,7 +98,10 @@ export async function processDelivery(delivery: Delivery, deps: PipelineDeps, re
   if (event.kind === 'mismatch') {
     throw new BridgeError(422, 'event_id_mismatch', `Event ${delivery.eventId} was first delivered with another signed body: this body is not that event, and nothing was changed`)
   }
-  if (event.kind === 'claimed') received.onClaim?.({ firstSeen: event.claim.firstSeen, fresh: event.claim.fresh })
+  if (event.kind === 'claimed') {
+    // Claimed as the event this body first came as: that claim's first time is not this id's.
+    received.onClaim?.(event.eventId === delivery.eventId ? { firstSeen: event.claim.firstSeen, fresh: event.claim.fresh } : { firstSeen: undefined, fresh: false })
+  }
   if (event.kind === 'done') {
     const under = event.eventId === delivery.eventId ? 'event already handled' : `this body was already delivered as event ${event.eventId}`
     return { outcome: 'duplicate', reason: `${under} (${event.outcome})` }
