@@ -139,6 +139,18 @@ describe('store round trips of a new invite-only delivery', () => {
     expect(store.operations.slice(6)).toEqual(expect.arrayContaining(['create log-index', 'create log', 'create people']))
   })
 
+  it('an event log that cannot be written after the invite fails the log, not the answer: 200 invited, a warning line', async () => {
+    const store = countingStore()
+    bridge = await startTestBridge({ deps: async () => ({ store }) })
+    const { email, event } = newPurchase()
+    store.failWritesTo('log-index/')
+
+    expect(await bridge.deliverStripe(event)).toMatchObject({ status: 200, outcome: 'invited' })
+    expect(bridge.logs).toContainEqual(expect.objectContaining({ level: 'warn', event: 'event_log_write_failed' }))
+    expect(await bridge.deliverStripe(event)).toMatchObject({ status: 200, outcome: 'duplicate' })
+    expect(bridge.inviteRequestsTo(email)).toBe(1)
+  })
+
   it('a redelivery before the closing writes ran is a duplicate on this instance, "come back" on another, and never a second invite', async () => {
     const store = countingStore()
     const after = handedOver()

@@ -75,23 +75,27 @@ export async function receiveDelivery(deps: EventLogDeps, delivery: Delivery, ru
   // An event that reached no claim (ignored) is named by when it was answered.
   const proposed = claim?.firstSeen ?? deps.now()
   const seen = claim !== undefined && !claim.fresh
-  const record = async () => {
-    const { id, firstSeen, first } = await index(proposed, seen)
-    const { wasDead } = await recordResult(deps, { id, firstSeen, delivery, first }, ran, 'arrival')
-    // A dead event the sender delivered again, and this time it went through.
-    if (wasDead) await quietly(deps, 'dead', () => deps.store.delete(keys.dead(id)))
-  }
+  const guessed = () => eventLogId(delivery.source, delivery.eventId, proposed)
+  // The work is done, whatever the log says: a store that fails the log here fails the log, not the answer.
+  const record = () =>
+    quietly(deps, 'log', async () => {
+      const { id, firstSeen, first } = await index(proposed, seen)
+      const { wasDead } = await recordResult(deps, { id, firstSeen, delivery, first }, ran, 'arrival')
+      // A dead event the sender delivered again, and this time it went through.
+      if (wasDead) await quietly(deps, 'dead', () => deps.store.delete(keys.dead(id)))
+    })
+  const named = () => index(proposed, seen).then(({ id }) => id, guessed)
   // Only a first claim can leave the index for later: any other arrival names the event in its answer's log line, so it looks now.
   if (options.afterAnswer && claim?.fresh) {
     options.afterAnswer(record)
     // The id the index will hold, unless an earlier arrival that reached no claim (ignored) named the event first.
-    return { kind: 'result', id: indexed ? (await indexed).id : eventLogId(delivery.source, delivery.eventId, proposed), result: ran.result }
+    return { kind: 'result', id: indexed ? await named() : guessed(), result: ran.result }
   }
   if (options.afterAnswer) {
-    const { id } = await index(proposed, seen)
+    const id = await named()
     options.afterAnswer(record)
     return { kind: 'result', id, result: ran.result }
   }
   await record()
-  return { kind: 'result', id: (await index(proposed, seen)).id, result: ran.result }
+  return { kind: 'result', id: await named(), result: ran.result }
 }
