@@ -5,7 +5,7 @@ import { errorAnswer } from '../domain/errors.ts'
 export interface Deferred {
   /** Runs `work` on a later turn of the event loop; a failure is logged, never thrown. */
   run(work: () => Promise<void>): void
-  /** Resolves once everything handed to `run` so far (and whatever that started) has finished. */
+  /** Resolves once everything handed to `run` before this call has finished (not what comes after: under steady load it would never end). */
   settled(): Promise<void>
 }
 
@@ -27,7 +27,7 @@ export function createDeferred(warn: (fields: LogFields) => void): Deferred {
       running.add(done)
     },
     async settled() {
-      while (running.size) await Promise.all(running)
+      await Promise.all([...running])
     },
   }
 }

@@ -3,18 +3,36 @@ import { createDeferred } from '../../../src/core/event-log/deferred.ts'
 import type { LogFields } from '../../../src/core/domain/log.ts'
 
 describe('work deferred past the answer, in process', () => {
-  it('runs on a later turn, and settled() waits for it and for what it started meanwhile', async () => {
+  it('runs on a later turn, and settled() waits for what was handed over before it', async () => {
     const deferred = createDeferred(() => {})
     const done: string[] = []
     deferred.run(async () => {
       await new Promise((resolve) => setTimeout(resolve, 10))
       done.push('first')
-      deferred.run(async () => void done.push('started by the first'))
     })
+    deferred.run(async () => void done.push('second'))
     expect(done).toEqual([])
 
     await deferred.settled()
-    expect(done).toEqual(['first', 'started by the first'])
+    expect(done).toEqual(['second', 'first'])
+  })
+
+  it('settled() does not wait for work handed over after it was called: a steady stream cannot hold a reader forever', async () => {
+    const deferred = createDeferred(() => {})
+    let stop = false
+    const feed = () => {
+      if (stop) return
+      deferred.run(async () => void (await new Promise((resolve) => setTimeout(resolve, 1))))
+      setImmediate(feed)
+    }
+    feed()
+    let settled = false
+    const reading = deferred.settled().then(() => (settled = true))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    stop = true
+    expect(settled).toBe(true)
+    await reading
+    await deferred.settled()
   })
 
   it('a failure is a log line, not a rejection: settled() still resolves', async () => {
