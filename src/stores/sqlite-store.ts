@@ -141,7 +141,8 @@ export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
       })
     },
     async delete(key: string, etag?: string) {
-      return attempt('delete', key, () => {
+      // Through the groups like any write, so it is committed as its key asks (a pending event's delete waits for the disk).
+      return writes.run('delete', key, () => {
         const { changes } = etag === undefined ? remove.run(key) : removeIf.run(key, etag)
         return { deleted: changes === 1 }
       })
