@@ -151,3 +151,26 @@ describe('a store written before claims were bound to bodies', () => {
     expect(await deliver(invitation('someone@example.com'), failedJoinId)).toMatchObject({ status: 422 })
   })
 })
+
+describe('the event log of a replayed body', () => {
+  it("the replay's log entry is its own arrival, not dated back to the event it replays", async () => {
+    let now = Date.UTC(2026, 10, 1, 12)
+    bridge = await startTestBridge({
+      env: { GITHUB_API_URL: githubApi.url, IDENTITY_URL: undefined, IDENTITY_JWT_SECRET: undefined },
+      deps: async (identity) => {
+        const token = await identity.sandbox.adminToken()
+        return { rules: rulesFor(RULES), now: () => now, runtimeIdentity: () => ({ url: identity.url, token }) }
+      },
+    })
+    const join = joined()
+    const first = randomUUID()
+    expect(await deliver(join, first)).toMatchObject({ outcome: 'invited' })
+    now += 86_400_000
+    const replayed = randomUUID()
+    expect(await deliver(join, replayed)).toMatchObject({ outcome: 'duplicate' })
+
+    const indexOf = async (id: string) => (await bridge.store.get<{ firstSeen: number }>(`log-index/github/${id}`))?.value.firstSeen
+    expect(await indexOf(first)).toBe(Date.UTC(2026, 10, 1, 12))
+    expect(await indexOf(replayed)).toBe(now)
+  })
+})

@@ -4,7 +4,7 @@ import { tryClaimEvent, type Claim, type ClaimOptions, type ClaimRecord, type Cl
 
 export type EventClaimAttempt =
   /** `at`: when the event happened, or when its body first arrived: where its role changes sort. */
-  | { kind: 'claimed'; claim: Claim; at: number }
+  | { kind: 'claimed'; claim: Claim; at: number; eventId: string }
   /** `eventId`: the id it was handled under, which differs when this body first came under another. */
   | { kind: 'done'; outcome: string; eventId: string }
   | { kind: 'busy'; retryAfterSeconds: number }
@@ -35,15 +35,18 @@ export async function claimEvent(
     const attempt = await tryClaimEvent(eventKey(delivery), undefined, options, watch)
     if (attempt.kind === 'mismatch') return attempt
     if (attempt.kind !== 'claimed') return attempt.kind === 'done' ? { ...attempt, eventId: delivery.eventId } : attempt
-    return { ...attempt, at: delivery.occurredAt ?? attempt.claim.firstSeen }
+    return { ...attempt, at: delivery.occurredAt ?? attempt.claim.firstSeen, eventId: delivery.eventId }
   }
 
   const own = await options.store.get<ClaimRecord>(eventKey(delivery))
   if (own?.value.digest && own.value.digest !== digest) return { kind: 'mismatch' }
   const arrival = await recordArrival(options.store, delivery.source, digest, delivery.eventId, options.now)
-  const attempt = await tryClaimEvent(eventKey({ source: delivery.source, eventId: arrival.eventId }), digest, options, watch)
+  // The body first came under another id: that event's claim decides, but its first time is not this id's.
+  const seenBefore = watch?.seenBefore
+  const watched = arrival.eventId === delivery.eventId ? watch : seenBefore ? { seenBefore: () => seenBefore(undefined) } : undefined
+  const attempt = await tryClaimEvent(eventKey({ source: delivery.source, eventId: arrival.eventId }), digest, options, watched)
   if (attempt.kind === 'done') return { ...attempt, eventId: arrival.eventId }
   if (attempt.kind !== 'claimed') return attempt
   // A claim taken before arrivals were recorded may remember an earlier first delivery.
-  return { ...attempt, at: delivery.occurredAt ?? Math.min(arrival.at, attempt.claim.firstSeen) }
+  return { ...attempt, at: delivery.occurredAt ?? Math.min(arrival.at, attempt.claim.firstSeen), eventId: arrival.eventId }
 }
