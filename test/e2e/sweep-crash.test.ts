@@ -72,6 +72,7 @@ describe('npm start retries queued events by itself, through a kill -9 in the mi
     const asked = identity.sandbox.inviteRequests.length
     identity.sandbox.faults.set({ kind: 'slow', delayMs: 1500, times: 1 })
     await until('a sweep inside identity', () => identity.sandbox.inviteRequests.length > asked)
+    const inFlight = identity.sandbox.inviteRequests[asked]
     await server.kill()
 
     server = await startNpmServer(env())
@@ -81,8 +82,14 @@ describe('npm start retries queued events by itself, through a kill -9 in the mi
     await until('no event left pending', async () => (await pendingEvents(server!.url)).length === 0)
 
     for (const email of people) expect(invites(email)).toBe(1)
-    // Identity itself refuses a second invite, so the requests show whether the bridge held: one each since it recovered.
-    expect(people.map((email, i) => countRequests(email) - askedBeforeRecovery[i]!)).toEqual([1, 1, 1])
+    // Identity itself refuses a second invite, so the requests show whether the bridge held: one each since it
+    // recovered, and none for the person whose invite was in flight at the kill if it landed before the retry
+    // looked the address up (the crashed holder left the retry unsure, so it looks before asking).
+    const since = people.map((email, i) => countRequests(email) - askedBeforeRecovery[i]!)
+    people.forEach((email, i) => {
+      if (email === inFlight) expect(since[i], email).toBeLessThanOrEqual(1)
+      else expect(since[i], email).toBe(1)
+    })
     expect(identity.sandbox.invites).toHaveLength(people.length)
     const events = await (await fetch(`${server.url}/invite-bridge/api/events?source=stripe`, { headers: { authorization: `Bearer ${key}` } })).json()
     expect(events.events.map((event: any) => event.status)).toEqual(['done', 'done', 'done'])

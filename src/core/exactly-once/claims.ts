@@ -20,6 +20,13 @@ export type ClaimRecord = (
    * and in records written before bodies were bound: those are honoured as before.
    */
   digest?: string
+  /**
+   * A holder gave the claim back without knowing whether its work happened
+   * (identity timed out, or answered 5xx after saving): kept through
+   * releases until the work is done, so the next holder looks before doing
+   * it again.
+   */
+  unsure?: true
 }
 
 export type ClaimAttempt =
@@ -51,10 +58,12 @@ export interface Claim {
   readonly firstSeen: number
   /** Nobody had claimed the key before: this attempt created its record. */
   readonly fresh: boolean
+  /** An earlier holder released it unsure whether its work happened: look before doing it again. */
+  readonly unsure: boolean
   /** Records the work as finished; later attempts see `done`. */
   complete(outcome: string): Promise<void>
-  /** Gives the claim back after a failure so the next retry can take it at once. */
-  release(): Promise<void>
+  /** Gives the claim back after a failure so the next retry can take it at once; `unsure` when the work may have happened anyway. */
+  release(options?: { unsure?: boolean }): Promise<void>
 }
 
 export interface ClaimOptions {
@@ -100,7 +109,7 @@ async function claimOnce(key: string, digest: string | undefined, options: Claim
   for (let turn = 0; turn < MAX_TURNS; turn++) {
     const firstSeen = now()
     const created = await store.create<ClaimRecord>(key, pending(firstSeen, digest))
-    if (created.created) return { kind: 'claimed', claim: heldClaim(key, created.etag, { firstSeen, digest, fresh: true }, options) }
+    if (created.created) return { kind: 'claimed', claim: heldClaim(key, created.etag, { firstSeen, digest, fresh: true, unsure: false }, options) }
 
     const current = await store.get<ClaimRecord>(key)
     if (!current) continue
@@ -116,8 +125,9 @@ async function claimOnce(key: string, digest: string | undefined, options: Claim
     if (record.state === 'pending' && record.leaseUntil > now()) {
       return { kind: 'busy', retryAfterSeconds: Math.max(1, Math.ceil((record.leaseUntil - now()) / 1000)) }
     }
-    const kept = { firstSeen: record.firstSeen ?? now(), digest: record.digest ?? digest, fresh: false }
-    const taken = await store.replace<ClaimRecord>(key, pending(kept.firstSeen, kept.digest), current.etag)
+    // A lease that ran out is a holder that stopped mid-work (a crash): whether its work happened is as unknown as after a timeout.
+    const kept = { firstSeen: record.firstSeen ?? now(), digest: record.digest ?? digest, fresh: false, unsure: record.unsure === true || record.state === 'pending' }
+    const taken = await store.replace<ClaimRecord>(key, { ...pending(kept.firstSeen, kept.digest), ...(kept.unsure ? { unsure: true as const } : {}) }, current.etag)
     if (taken.replaced) return { kind: 'claimed', claim: heldClaim(key, taken.etag, kept, options) }
   }
   return { kind: 'busy', retryAfterSeconds: 1 }
@@ -135,12 +145,18 @@ export async function markUnclaimed(key: string, digest: string | undefined, opt
   await options.store.create<ClaimRecord>(key, { state: 'released', at, firstSeen: at, ...(digest ? { digest } : {}) })
 }
 
-function heldClaim(key: string, etag: string, kept: { firstSeen: number; digest: string | undefined; fresh: boolean }, { store, now }: ClaimOptions): Claim {
-  const { firstSeen, digest, fresh } = kept
+function heldClaim(
+  key: string,
+  etag: string,
+  kept: { firstSeen: number; digest: string | undefined; fresh: boolean; unsure: boolean },
+  { store, now }: ClaimOptions,
+): Claim {
+  const { firstSeen, digest, fresh, unsure } = kept
   const bound = digest ? { digest } : {}
   return {
     firstSeen,
     fresh,
+    unsure,
     async complete(outcome) {
       const done: ClaimRecord = { state: 'done', outcome, at: now(), firstSeen, ...bound }
       if ((await store.replace(key, done, etag)).replaced) return
@@ -152,9 +168,10 @@ function heldClaim(key: string, etag: string, kept: { firstSeen: number; digest:
         if ((await store.replace(key, done, current.etag)).replaced) return
       }
     },
-    async release() {
+    async release(options = {}) {
+      const doubt = options.unsure || unsure ? { unsure: true as const } : {}
       // Losing this write means someone already took the claim over: nothing to give back.
-      await store.replace<ClaimRecord>(key, { state: 'released', at: now(), firstSeen, ...bound }, etag)
+      await store.replace<ClaimRecord>(key, { state: 'released', at: now(), firstSeen, ...bound, ...doubt }, etag)
     },
   }
 }

@@ -1,6 +1,7 @@
 import { claimWaiting, type ClaimOptions } from './claims.ts'
 import type { DeliveryResult, Outcome } from '../domain/delivery.ts'
 import { maskEmail, personId } from '../domain/email.ts'
+import { UpstreamError } from '../domain/errors.ts'
 import type { IdentityClient } from '../domain/identity.ts'
 import type { Later } from './later.ts'
 
@@ -22,7 +23,7 @@ export interface InviteOnceDeps extends ClaimOptions {
 export async function inviteOnce(
   email: string,
   data: Record<string, unknown> | undefined,
-  identity: Pick<IdentityClient, 'invite'>,
+  identity: Pick<IdentityClient, 'invite' | 'findUserByEmail'>,
   deps: InviteOnceDeps,
 ): Promise<DeliveryResult & { outcome: PersonOutcome; userId?: string }> {
   const masked = maskEmail(email)
@@ -33,11 +34,29 @@ export async function inviteOnce(
     return { outcome: 'in_progress', reason: 'this person is being invited by another request', retryAfterSeconds: person.retryAfterSeconds, email: masked }
   }
 
+  if (person.claim.unsure) {
+    // An earlier attempt stopped without knowing whether identity saved the user: look before asking again. Asking
+    // would be a second POST /invite (GoTrue answers it 422; Supabase Auth would mail the person again).
+    let found
+    try {
+      found = await identity.findUserByEmail(email)
+    } catch (error) {
+      await person.claim.release().catch(() => {})
+      throw error
+    }
+    if (found) {
+      const done = () => person.claim.complete('already_registered')
+      if (deps.later) deps.later.push(done)
+      else await done()
+      return { outcome: 'already_registered', reason: 'an earlier attempt reached identity after all: the account exists', email: masked }
+    }
+  }
+
   let invite
   try {
     invite = await identity.invite(email, data)
   } catch (error) {
-    await person.claim.release().catch(() => {})
+    await person.claim.release({ unsure: mayHaveLanded(error) }).catch(() => {})
     throw error
   }
   if (invite.outcome === 'rejected') {
@@ -49,4 +68,15 @@ export async function inviteOnce(
   if (deps.later) deps.later.push(done)
   else await done()
   return { outcome: invite.outcome, email: masked, ...(invite.outcome === 'invited' && invite.userId ? { userId: invite.userId } : {}) }
+}
+
+/**
+ * Whether a failed invite may have been saved anyway: no answer in time, a
+ * connection lost mid-request, or a 5xx (identity, or a proxy before it,
+ * may have written the user before failing). A refusal of the credential or
+ * a rate limit means identity did not act; so does the hourly cap, which
+ * never sent anything.
+ */
+function mayHaveLanded(error: unknown): boolean {
+  return error instanceof UpstreamError && (error.code === 'identity_timeout' || error.code === 'identity_unreachable' || error.code === 'identity_failed')
 }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
 import { personId } from '../../../src/core/domain/email.ts'
+import { UpstreamError } from '../../../src/core/domain/errors.ts'
 import type { InviteResult } from '../../../src/core/domain/identity.ts'
 import { tryClaim } from '../../../src/core/exactly-once/claims.ts'
 import { inviteOnce, type InviteOnceDeps } from '../../../src/core/exactly-once/invite-once.ts'
@@ -19,14 +20,27 @@ beforeEach(() => {
   deps = { store: createMemoryStore(), now: () => t, leaseMs: LEASE_MS, hashKey: async () => HASH_KEY }
 })
 
-/** Stands in for GoTrue: answers each invite with `answer` (or throws what it throws) and counts the calls per address. */
+/**
+ * Stands in for GoTrue: answers each invite with `answer` (or throws what it throws) and counts the calls per
+ * address; an address it answered `invited` is a user from then on, which a look-up finds.
+ */
 function fakeIdentity(answer: (email: string) => InviteResult | Promise<InviteResult> = (email) => ({ outcome: 'invited', userId: `id-${email}` })) {
   const calls: Array<{ email: string; data: Record<string, unknown> | undefined }> = []
+  const lookups: string[] = []
+  const users = new Set<string>()
   return {
     calls,
+    lookups,
+    users,
     async invite(email: string, data?: Record<string, unknown>) {
       calls.push({ email, data })
-      return answer(email)
+      const result = await answer(email)
+      if (result.outcome === 'invited') users.add(email)
+      return result
+    },
+    async findUserByEmail(email: string) {
+      lookups.push(email)
+      return users.has(email) ? { id: `id-${email}`, email } : null
     },
   }
 }
@@ -173,6 +187,77 @@ describe('inviteOnce with personWaitMs', () => {
     const waiting = inviteOnce(ANN, undefined, identity, { ...deps, personWaitMs: 500 })
     await vi.advanceTimersByTimeAsync(10_000)
     expect(await waiting).toMatchObject({ outcome: 'in_progress', retryAfterSeconds: 15 })
+    expect(identity.calls).toHaveLength(0)
+  })
+})
+
+describe('inviteOnce after an attempt that stopped without knowing', () => {
+  const timeout = () => new UpstreamError(503, 'identity_timeout', 'Identity server did not answer within 2000 ms')
+
+  it('identity saved the user but the answer never came: the retry looks, finds the account, and does not ask again', async () => {
+    let first = true
+    const identity = fakeIdentity((email) => {
+      if (!first) return { outcome: 'invited', userId: `id-${email}` }
+      first = false
+      identity.users.add(email)
+      throw timeout()
+    })
+    await expect(inviteOnce(ANN, undefined, identity, deps)).rejects.toMatchObject({ code: 'identity_timeout' })
+
+    expect(await inviteOnce(ANN, undefined, identity, deps)).toMatchObject({ outcome: 'already_registered', email: 'a***@example.com' })
+    expect(identity.calls).toHaveLength(1)
+    expect(identity.lookups).toEqual([ANN])
+    expect(await inviteOnce(ANN, undefined, identity, deps)).toMatchObject({ outcome: 'duplicate' })
+  })
+
+  it('identity saved nothing: the retry looks, finds nobody, and invites', async () => {
+    let first = true
+    const identity = fakeIdentity((email) => {
+      if (!first) return { outcome: 'invited', userId: `id-${email}` }
+      first = false
+      throw new UpstreamError(502, 'identity_failed', 'Identity server answered 500')
+    })
+    await expect(inviteOnce(ANN, undefined, identity, deps)).rejects.toMatchObject({ code: 'identity_failed' })
+
+    expect(await inviteOnce(ANN, undefined, identity, deps)).toMatchObject({ outcome: 'invited' })
+    expect(identity.calls).toHaveLength(2)
+    expect(identity.lookups).toEqual([ANN])
+  })
+
+  it('a refusal that says identity did nothing (rate limited) needs no look-up on the retry', async () => {
+    let first = true
+    const identity = fakeIdentity((email) => {
+      if (!first) return { outcome: 'invited', userId: `id-${email}` }
+      first = false
+      throw new UpstreamError(503, 'identity_rate_limited', 'Identity server is rate limiting requests')
+    })
+    await expect(inviteOnce(ANN, undefined, identity, deps)).rejects.toMatchObject({ code: 'identity_rate_limited' })
+
+    expect(await inviteOnce(ANN, undefined, identity, deps)).toMatchObject({ outcome: 'invited' })
+    expect(identity.lookups).toEqual([])
+  })
+
+  it('a holder that crashed mid-invite (its lease ran out) is as unknown as a timeout: the next one looks first', async () => {
+    const identity = fakeIdentity()
+    identity.users.add(ANN)
+    await tryClaim(personKey(ANN), deps)
+    t += LEASE_MS + 1
+
+    expect(await inviteOnce(ANN, undefined, identity, deps)).toMatchObject({ outcome: 'already_registered' })
+    expect(identity.calls).toHaveLength(0)
+  })
+
+  it('the doubt outlives a look-up that fails: the attempt after it still looks', async () => {
+    let lookupFails = true
+    const identity = fakeIdentity()
+    const flaky = { ...identity, findUserByEmail: async (email: string) => (lookupFails ? Promise.reject(timeout()) : identity.findUserByEmail(email)) }
+    await tryClaim(personKey(ANN), deps)
+    t += LEASE_MS + 1
+    await expect(inviteOnce(ANN, undefined, flaky, deps)).rejects.toMatchObject({ code: 'identity_timeout' })
+
+    lookupFails = false
+    identity.users.add(ANN)
+    expect(await inviteOnce(ANN, undefined, flaky, deps)).toMatchObject({ outcome: 'already_registered' })
     expect(identity.calls).toHaveLength(0)
   })
 })
