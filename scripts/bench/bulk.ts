@@ -47,11 +47,13 @@ export async function measureBulk(addresses: number): Promise<{ figures: Figure[
 
   const figures: Figure[] = []
   const notes: string[] = []
+  const secondsBy = new Map<string, number>()
   for (const open of identities) {
     const identity = await open()
     try {
       progress(`bulk invites: ${addresses} addresses against the ${identity.name}`)
       const seconds = await inviteAll(addresses, identity)
+      secondsBy.set(identity.name, seconds)
       const label = `bulk ${addresses} invites, ${identity.name}`
       if (identity.delayMs === 0) {
         figures.push(figure(label, 's', summarise([seconds])), figure(label, 'addr/s', summarise([addresses / seconds])))
@@ -70,6 +72,12 @@ export async function measureBulk(addresses: number): Promise<{ figures: Figure[
     } finally {
       await identity.close()
     }
+  }
+  // The sandbox's own cost: the same run through it and through an identity that does nothing.
+  const sandbox = secondsBy.get('identity sandbox')
+  const instant = secondsBy.get('instant identity stand-in')
+  if (sandbox !== undefined && instant !== undefined) {
+    figures.push(figure(`bulk ${addresses} invites, identity sandbox`, 's', summarise([sandbox]), { name: 'instant stand-in', summary: summarise([instant]) }))
   }
   notes.push(
     `bulk: wall time of the CLI process (about 0.2 s of it is starting node), batches of ${cli.batchSize}; the identity servers run in the bench's ` +
