@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { Hono } from 'hono'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createGoTrueClient } from '../../src/core/clients/gotrue-client.ts'
 import { listen, type Listening } from '../../src/local/listen.ts'
+import { serveIdentitySandbox, type ServedIdentitySandbox } from '../../src/sandbox/serve.ts'
 
 /** A proxy in front of identity that answers in its own words, not GoTrue's. */
 describe('the GoTrue client facing answers that are not GoTrue\'s', () => {
@@ -123,5 +124,33 @@ describe('where the GoTrue client says it invites', () => {
     const password = randomUUID()
     const client = createGoTrueClient({ target: { url: `https://admin:${password}@identity.example/.netlify/identity`, credential: { kind: 'token', token: 'unused' } }, timeoutMs: 1000 })
     expect(client.url).toBe('https://identity.example/.netlify/identity')
+  })
+})
+
+/** Asked to look first (an earlier attempt may have saved the user), the client asks GoTrue's admin list before POST /invite. */
+describe('the GoTrue client looking before it invites', () => {
+  let identity: ServedIdentitySandbox
+  const jwtSecret = randomBytes(32).toString('hex')
+  beforeAll(async () => {
+    identity = await serveIdentitySandbox({ jwtSecret, siteUrl: 'http://127.0.0.1' })
+  })
+  afterAll(() => identity.close())
+  const client = () => createGoTrueClient({ target: { url: identity.url, credential: { kind: 'jwt-secret', secret: jwtSecret } }, timeoutMs: 2000 })
+  const posted = (email: string) => identity.sandbox.inviteRequests.filter((asked) => asked === email).length
+
+  it('finds the account an earlier attempt saved and does not ask GoTrue again', async () => {
+    const email = `saved.${randomUUID()}@example.com`
+    expect(await client().invite(email)).toMatchObject({ outcome: 'invited' })
+
+    expect(await client().invite(email, undefined, { lookFirst: true })).toEqual({ outcome: 'already_registered' })
+    expect(posted(email)).toBe(1)
+  })
+
+  it('finds nobody at the address (only a longer one that contains it) and invites', async () => {
+    const email = `ann.${randomUUID()}@example.com`
+    await client().invite(`jo${email}`)
+
+    expect(await client().invite(email, undefined, { lookFirst: true })).toMatchObject({ outcome: 'invited' })
+    expect(posted(email)).toBe(1)
   })
 })

@@ -81,7 +81,7 @@ describe('POST /invites when identity fails for some addresses', () => {
   })
 
   it('starts no new address once the request has used its time, leaving them retryable', async () => {
-    const identity = { url: bridge.identity.url, invite: async () => ({ outcome: 'invited' as const, userId: 'x' }), findUserByEmail: async () => null, getUser: async () => null }
+    const identity = { url: bridge.identity.url, invite: async () => ({ outcome: 'invited' as const, userId: 'x' }), getUser: async () => null }
     const deps = { store: bridge.store, hashKey: async () => 'k', now: Date.now, leaseMs: 60_000 }
     const results = await inviteBatch({
       emails: LIST,

@@ -74,9 +74,10 @@ export function createGoTrueClient(options: GoTrueClientOptions): IdentityClient
   const now = options.now ?? Date.now
   const { url } = options.target
 
-  async function send(path: string, init: RequestInit): Promise<Response> {
+  // One time limit per call by default; an invite that looks first shares one between the look-up and the POST.
+  async function send(path: string, init: RequestInit, signal: AbortSignal = AbortSignal.timeout(options.timeoutMs)): Promise<Response> {
     try {
-      return await doFetch(`${url}${path}`, { ...init, signal: AbortSignal.timeout(options.timeoutMs) })
+      return await doFetch(`${url}${path}`, { ...init, signal })
     } catch (error) {
       const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
       throw timedOut
@@ -85,19 +86,40 @@ export function createGoTrueClient(options: GoTrueClientOptions): IdentityClient
     }
   }
 
-  async function admin(method: string, path: string, body?: unknown): Promise<Response> {
+  async function admin(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     const token = await bearer(options.target.credential, now())
-    return send(path, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
+    return send(
+      path,
+      {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      },
+      signal,
+    )
+  }
+
+  async function findUserByEmail(email: string, signal?: AbortSignal): Promise<IdentityUser | null> {
+    const wanted = email.toLowerCase()
+    // `filter` is a LIKE on email and name: "ann@example.com" also finds "joann@example.com".
+    // Oldest first, so users created while we page do not shift earlier pages.
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const response = await admin('GET', `/admin/users?filter=${encodeURIComponent(email)}&per_page=${PER_PAGE}&page=${page}&sort=${encodeURIComponent('created_at asc')}`, undefined, signal)
+      if (!response.ok) throw adminFailure(response, await readMessage(response))
+      const { users } = (await response.json()) as { users?: IdentityUser[] }
+      const found = users?.find((user) => user.email?.toLowerCase() === wanted)
+      if (found) return found
+      if (!users || users.length < PER_PAGE) return null
+    }
+    return null
   }
 
   return {
     url: withoutCredentials(url),
-    async invite(email, data): Promise<InviteResult> {
-      const response = await admin('POST', '/invite', data ? { email, data } : { email })
+    async invite(email, data, inviteOptions): Promise<InviteResult> {
+      const signal = inviteOptions?.lookFirst ? AbortSignal.timeout(options.timeoutMs) : undefined
+      if (signal && (await findUserByEmail(email, signal))) return { outcome: 'already_registered' }
+      const response = await admin('POST', '/invite', data ? { email, data } : { email }, signal)
       if (response.ok) return invitedUser(await response.text().catch(() => ''), email, 'Identity server')
       const message = await readMessage(response)
       if (response.status === 422 && ALREADY_REGISTERED.has(message)) return { outcome: 'already_registered' }
@@ -105,20 +127,7 @@ export function createGoTrueClient(options: GoTrueClientOptions): IdentityClient
       throw adminFailure(response, message)
     },
 
-    async findUserByEmail(email) {
-      const wanted = email.toLowerCase()
-      // `filter` is a LIKE on email and name: "ann@example.com" also finds "joann@example.com".
-      // Oldest first, so users created while we page do not shift earlier pages.
-      for (let page = 1; page <= MAX_PAGES; page++) {
-        const response = await admin('GET', `/admin/users?filter=${encodeURIComponent(email)}&per_page=${PER_PAGE}&page=${page}&sort=${encodeURIComponent('created_at asc')}`)
-        if (!response.ok) throw adminFailure(response, await readMessage(response))
-        const { users } = (await response.json()) as { users?: IdentityUser[] }
-        const found = users?.find((user) => user.email?.toLowerCase() === wanted)
-        if (found) return found
-        if (!users || users.length < PER_PAGE) return null
-      }
-      return null
-    },
+    findUserByEmail: (email) => findUserByEmail(email),
 
     async getUserById(id) {
       const response = await admin('GET', `/admin/users/${encodeURIComponent(id)}`)

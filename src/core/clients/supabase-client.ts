@@ -80,6 +80,7 @@ export function createSupabaseClient(options: SupabaseClientOptions): IdentityCl
 
   return {
     url: base,
+    // Always looks first (Auth would mail an invited address a new link), so `lookFirst` asks nothing more of it.
     async invite(email, data): Promise<InviteResult> {
       // One time limit for the look-up and the invite: the lease and GitHub's 10 s are reckoned on it.
       const signal = deadline()

@@ -31,7 +31,13 @@ export interface RoleAdmin {
 export interface IdentityClient extends RoleAdmin {
   /** Where invites go, for logs and the health route (no credentials). */
   readonly url: string
-  invite(email: string, data?: Record<string, unknown>): Promise<InviteResult>
+  /**
+   * `lookFirst`: an earlier attempt may have saved this user without hearing
+   * so (a timeout, a lost connection, a 5xx): look the address up first,
+   * within the same time limit, and answer already_registered when the
+   * account exists instead of asking identity a second time.
+   */
+  invite(email: string, data?: Record<string, unknown>, options?: { lookFirst?: boolean }): Promise<InviteResult>
   /**
    * The user a site user's access token belongs to, asked of identity itself
    * (`GET /user` with that token), or null when identity does not accept the

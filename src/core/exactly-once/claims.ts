@@ -70,6 +70,8 @@ export interface ClaimOptions {
   store: KeyValueStore
   now: () => number
   leaseMs: number
+  /** A takeover of a lease that ran out is unsure (see Claim.unsure): for claims whose work leaves traces elsewhere (an invite). */
+  lapseIsUnsure?: boolean
 }
 
 // Each loop turn means another writer changed the record between our read and
@@ -126,7 +128,8 @@ async function claimOnce(key: string, digest: string | undefined, options: Claim
       return { kind: 'busy', retryAfterSeconds: Math.max(1, Math.ceil((record.leaseUntil - now()) / 1000)) }
     }
     // A lease that ran out is a holder that stopped mid-work (a crash): whether its work happened is as unknown as after a timeout.
-    const kept = { firstSeen: record.firstSeen ?? now(), digest: record.digest ?? digest, fresh: false, unsure: record.unsure === true || record.state === 'pending' }
+    const lapsed = options.lapseIsUnsure === true && record.state === 'pending'
+    const kept = { firstSeen: record.firstSeen ?? now(), digest: record.digest ?? digest, fresh: false, unsure: record.unsure === true || lapsed }
     const taken = await store.replace<ClaimRecord>(key, { ...pending(kept.firstSeen, kept.digest), ...(kept.unsure ? { unsure: true as const } : {}) }, current.etag)
     if (taken.replaced) return { kind: 'claimed', claim: heldClaim(key, taken.etag, kept, options) }
   }

@@ -23,38 +23,22 @@ export interface InviteOnceDeps extends ClaimOptions {
 export async function inviteOnce(
   email: string,
   data: Record<string, unknown> | undefined,
-  identity: Pick<IdentityClient, 'invite' | 'findUserByEmail'>,
+  identity: Pick<IdentityClient, 'invite'>,
   deps: InviteOnceDeps,
 ): Promise<DeliveryResult & { outcome: PersonOutcome; userId?: string }> {
   const masked = maskEmail(email)
   const key = `person/${personId(email, await deps.hashKey())}`
-  const person = await claimWaiting(key, { store: deps.store, now: deps.now, leaseMs: deps.leaseMs, waitMs: deps.personWaitMs ?? 0 })
+  const person = await claimWaiting(key, { store: deps.store, now: deps.now, leaseMs: deps.leaseMs, waitMs: deps.personWaitMs ?? 0, lapseIsUnsure: true })
   if (person.kind === 'done') return { outcome: 'duplicate', reason: `person already handled (${person.outcome})`, email: masked }
   if (person.kind === 'busy') {
     return { outcome: 'in_progress', reason: 'this person is being invited by another request', retryAfterSeconds: person.retryAfterSeconds, email: masked }
   }
 
-  if (person.claim.unsure) {
-    // An earlier attempt stopped without knowing whether identity saved the user: look before asking again. Asking
-    // would be a second POST /invite (GoTrue answers it 422; Supabase Auth would mail the person again).
-    let found
-    try {
-      found = await identity.findUserByEmail(email)
-    } catch (error) {
-      await person.claim.release().catch(() => {})
-      throw error
-    }
-    if (found) {
-      const done = () => person.claim.complete('already_registered')
-      if (deps.later) deps.later.push(done)
-      else await done()
-      return { outcome: 'already_registered', reason: 'an earlier attempt reached identity after all: the account exists', email: masked }
-    }
-  }
-
   let invite
   try {
-    invite = await identity.invite(email, data)
+    // An earlier holder stopped without knowing whether identity saved the user: identity looks before it is asked again
+    // (a second POST /invite: GoTrue would answer it 422, and Supabase Auth would mail the person a new link).
+    invite = await identity.invite(email, data, person.claim.unsure ? { lookFirst: true } : undefined)
   } catch (error) {
     await person.claim.release({ unsure: mayHaveLanded(error) }).catch(() => {})
     throw error
@@ -72,11 +56,14 @@ export async function inviteOnce(
 
 /**
  * Whether a failed invite may have been saved anyway: no answer in time, a
- * connection lost mid-request, or a 5xx (identity, or a proxy before it,
- * may have written the user before failing). A refusal of the credential or
+ * connection lost mid-request, a 5xx (identity, or a proxy before it, may
+ * have written the user before failing), or a 200 whose body did not make sense. A refusal of the credential or
  * a rate limit means identity did not act; so does the hourly cap, which
  * never sent anything.
  */
 function mayHaveLanded(error: unknown): boolean {
-  return error instanceof UpstreamError && (error.code === 'identity_timeout' || error.code === 'identity_unreachable' || error.code === 'identity_failed')
+  return error instanceof UpstreamError && LANDED_MAYBE.has(error.code)
 }
+
+// identity_bad_answer: a 200 whose body was lost or garbled may still be a saved user.
+const LANDED_MAYBE: ReadonlySet<string> = new Set(['identity_timeout', 'identity_unreachable', 'identity_failed', 'identity_bad_answer'])

@@ -27,7 +27,7 @@ export type BatchSummary = { requested: number } & Record<AddressOutcome, number
 export interface InviteBatchOptions {
   emails: string[]
   data: Record<string, unknown> | undefined
-  identity: Pick<IdentityClient, 'invite' | 'findUserByEmail'>
+  identity: Pick<IdentityClient, 'invite'>
   deps: Pick<PipelineDeps, 'store' | 'hashKey' | 'now' | 'leaseMs'>
   cap: HourlyCap
   allowedDomains: string[] | null
@@ -75,13 +75,12 @@ export async function inviteBatch(options: InviteBatchOptions): Promise<AddressR
     }
   })
 
-  const capped: Pick<IdentityClient, 'invite' | 'findUserByEmail'> = {
-    async invite(email, data) {
+  const capped: Pick<IdentityClient, 'invite'> = {
+    async invite(email, data, options) {
       const reservation = await cap.reserve()
       if (!reservation.granted) throw new OverCapError(reservation.retryAfterSeconds)
-      return identity.invite(email, data)
+      return identity.invite(email, data, options)
     },
-    findUserByEmail: (email) => identity.findUserByEmail(email),
   }
 
   // An address's "done" is written while the worker moves on to the next address; the answer waits for every one.

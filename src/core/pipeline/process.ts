@@ -74,9 +74,11 @@ export async function processDelivery(delivery: Delivery, deps: PipelineDeps, re
   } catch (error) {
     if (!deps.dryRun) {
       // Refused for now (a sender's API is down): the body still keeps its place in line for the retry.
-      if (digest) await recordArrival(deps.store, delivery.source, digest, delivery.eventId, deps.now).catch(() => {})
+      const arrival = digest ? await recordArrival(deps.store, delivery.source, digest, delivery.eventId, deps.now).catch(() => null) : null
       // And the event counts as seen: its redelivery asks the event log (which may hold it queued) before running.
-      await markUnclaimed(eventKey(delivery), digest, { store: deps.store, now: deps.now, leaseMs: deps.leaseMs }).catch(() => {})
+      // Under the id the body first came as: that is the claim a redelivery of this body will reach.
+      const claimKey = eventKey({ source: delivery.source, eventId: arrival?.eventId ?? delivery.eventId })
+      await markUnclaimed(claimKey, digest, { store: deps.store, now: deps.now, leaseMs: deps.leaseMs }).catch(() => {})
     }
     throw error
   }

@@ -236,3 +236,27 @@ describe('tryClaimEvent, watched', () => {
     expect(asked).toBe(0)
   })
 })
+
+describe('doubt about a lapsed holder', () => {
+  it('only a claim that asks for it (a person: its work leaves traces at identity) is unsure after a lapsed lease', async () => {
+    await tryClaim(KEY, options)
+    t += LEASE_MS + 1
+    const plain = claimed(await tryClaim(KEY, options))
+    expect(plain.unsure).toBe(false)
+    expect((await stored())?.unsure).toBeUndefined()
+
+    t += LEASE_MS + 1
+    expect(claimed(await tryClaim(KEY, { ...options, lapseIsUnsure: true })).unsure).toBe(true)
+  })
+
+  it('a release marked unsure stays unsure through the next holder until someone completes it', async () => {
+    await claimed(await tryClaim(KEY, options)).release({ unsure: true })
+    const next = claimed(await tryClaim(KEY, options))
+    expect(next.unsure).toBe(true)
+    await next.release()
+    expect((await stored())?.unsure).toBe(true)
+
+    await claimed(await tryClaim(KEY, options)).complete('invited')
+    expect((await stored())?.unsure).toBeUndefined()
+  })
+})
