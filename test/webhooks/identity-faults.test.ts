@@ -71,7 +71,9 @@ describe("when identity fails, the delivery is queued (202), and the bridge's ow
 
   it('a timeout, even when identity finished the invite after we gave up', async () => {
     const event = stripeEvent('invoice.paid')
-    bridge.idp.faults.set({ kind: 'slow', delayMs: 2500, times: 1 })
+    // It lands 2 s in: after the bridge gave up (1.5 s), before the first retry can be due (1.5 s + 1 s); the sandbox
+    // runs in this process, so its timer fires before any sweep that could make that retry.
+    bridge.idp.faults.set({ kind: 'slow', delayMs: 2000, times: 1 })
     expect(await bridge.deliverStripe(event)).toMatchObject({ status: 202, outcome: 'queued' })
     expect(await eventOf(bridge.app, key, 'stripe', event.id)).toMatchObject({ error: { code: 'identity_timeout' } })
 
