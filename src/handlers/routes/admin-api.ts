@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { Context, Hono } from 'hono'
-import { createMiddleware } from 'hono/factory'
+import { middleware } from './middleware.ts'
 import type { EventLog } from '../../core/event-log/event-log.ts'
 import { lookUpPerson } from '../../core/event-log/people.ts'
 import { findEvent, listEvents } from '../../core/event-log/query.ts'
@@ -176,7 +176,7 @@ function boundedInt(raw: string | undefined, name: string, fallback: number, max
  */
 function sweeper(options: AdminApiOptions) {
   const inviter = requireInviter(options.inviter)
-  return createMiddleware<InviterEnv>(async function sweeper(c, next) {
+  return middleware<InviterEnv>(async function sweeper(c, next) {
     const presented = c.req.header(SWEEP_HEADER)
     if (presented === undefined) {
       // The inviter guard names the caller in the request's log fields.

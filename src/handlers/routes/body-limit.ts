@@ -1,4 +1,4 @@
-import { createMiddleware } from 'hono/factory'
+import { middleware } from './middleware.ts'
 import { OverloadedError, PayloadTooLargeError } from '../../core/domain/errors.ts'
 
 /**
@@ -51,7 +51,7 @@ export function bodyLimit(options: BodyLimitOptions) {
   const busy = () =>
     new OverloadedError('The bridge is holding as many request bodies as it may (BRIDGE_MAX_INFLIGHT_BYTES); send again shortly', options.retryAfterSeconds ?? 5)
 
-  return createMiddleware(async function bodyLimit(c, next) {
+  return middleware(async function bodyLimit(c, next) {
     const declared = declaredLength(c.req.raw.headers)
     if (declared !== undefined && declared > maxBytes) throw new PayloadTooLargeError(maxBytes)
     if (declared !== undefined && !budget.take(declared)) throw busy()

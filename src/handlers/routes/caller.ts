@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import type { Context } from 'hono'
-import { createMiddleware } from 'hono/factory'
+import { middleware } from './middleware.ts'
 import { ForbiddenError, UnauthorizedError } from '../../core/domain/errors.ts'
 import type { IdentityClient, IdentityUser } from '../../core/domain/identity.ts'
 import type { LoggedEnv } from './request-log.ts'
@@ -140,7 +140,7 @@ export interface RequireInviterOptions {
  * and in the request's log line, as Hono's bearerAuth guards a route.
  */
 export function requireInviter(options: RequireInviterOptions) {
-  return createMiddleware<InviterEnv>(async function requireInviter(c, next) {
+  return middleware<InviterEnv>(async function requireInviter(c, next) {
     const caller = await identifyCaller(c.req.header('authorization'), {
       now: options.now,
       apiKeys: options.apiKeys,

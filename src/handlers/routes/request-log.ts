@@ -1,4 +1,4 @@
-import { createMiddleware } from 'hono/factory'
+import { middleware } from './middleware.ts'
 import { errorAnswer } from '../../core/domain/errors.ts'
 import type { LogFields, Logger } from '../../core/domain/log.ts'
 
@@ -11,7 +11,7 @@ export type LoggedEnv = { Variables: { logFields: LogFields } }
  * answer it became (Hono has already turned it into a response by now).
  */
 export function logRequest(initial: LogFields, log: Logger, now: () => number) {
-  return createMiddleware<LoggedEnv>(async function logRequest(c, next) {
+  return middleware<LoggedEnv>(async function logRequest(c, next) {
     const started = now()
     const fields: LogFields = { ...initial }
     c.set('logFields', fields)
