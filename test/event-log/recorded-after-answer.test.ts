@@ -20,6 +20,13 @@ function heldUntilRead(): Deferred & { held: () => number } {
   }
 }
 
+/** A purchase by a buyer and a Stripe customer nobody has seen. */
+function newPurchase() {
+  const id = `evt_${randomUUID()}`
+  const event = stripeEvent('checkout.session.completed', { id, object: { customer: `cus_${randomUUID().slice(0, 8)}`, customer_details: { email: `buyer.${randomUUID()}@example.com` } } })
+  return { id, event }
+}
+
 let bridge: TestBridge | undefined
 afterEach(async () => {
   await bridge?.close()
@@ -31,8 +38,7 @@ describe('a long-lived server records the event log after the answer (npm start)
     const key = apiKey()
     const deferred = heldUntilRead()
     bridge = await startTestBridge({ env: { INVITE_API_KEYS: key }, deps: async () => ({ deferred }) })
-    const id = `evt_${randomUUID()}`
-    const event = stripeEvent('checkout.session.completed', { id, object: { customer: `cus_${randomUUID().slice(0, 8)}`, customer_details: { email: `buyer.${randomUUID()}@example.com` } } })
+    const { id, event } = newPurchase()
 
     expect(await bridge.deliverStripe(event)).toMatchObject({ status: 200, outcome: 'invited' })
     // Exactly-once state is written before the answer; the log entry is not.
@@ -49,8 +55,7 @@ describe('a long-lived server records the event log after the answer (npm start)
     const key = apiKey()
     const deferred = heldUntilRead()
     bridge = await startTestBridge({ env: { INVITE_API_KEYS: key }, deps: async () => ({ deferred }) })
-    const id = `evt_${randomUUID()}`
-    const event = stripeEvent('checkout.session.completed', { id, object: { customer: `cus_${randomUUID().slice(0, 8)}`, customer_details: { email: `buyer.${randomUUID()}@example.com` } } })
+    const { id, event } = newPurchase()
 
     await bridge.deliverStripe(event)
     expect(await bridge.deliverStripe(event)).toMatchObject({ status: 200, outcome: 'duplicate' })

@@ -195,14 +195,20 @@ describe('inviteOnce with personWaitMs', () => {
 describe('inviteOnce after an attempt that stopped without knowing', () => {
   const timeout = () => new UpstreamError(503, 'identity_timeout', 'Identity server did not answer within 2000 ms')
 
-  it('identity saved the user but the answer never came: the retry looks, finds the account, and does not ask again', async () => {
+  /** Identity whose first invite fails with `error` (having saved the user when `saved`), and invites after that. */
+  function failingFirst(error: Error, options: { saved?: boolean } = {}) {
     let first = true
     const identity = fakeIdentity((email) => {
       if (!first) return { outcome: 'invited', userId: `id-${email}` }
       first = false
-      identity.users.add(email)
-      throw timeout()
+      if (options.saved) identity.users.add(email)
+      throw error
     })
+    return identity
+  }
+
+  it('identity saved the user but the answer never came: the retry looks, finds the account, and does not ask again', async () => {
+    const identity = failingFirst(timeout(), { saved: true })
     await expect(inviteOnce(ANN, undefined, identity, deps)).rejects.toMatchObject({ code: 'identity_timeout' })
 
     expect(await inviteOnce(ANN, undefined, identity, deps)).toMatchObject({ outcome: 'already_registered', email: 'a***@example.com' })
@@ -212,12 +218,7 @@ describe('inviteOnce after an attempt that stopped without knowing', () => {
   })
 
   it('identity saved nothing: the retry looks, finds nobody, and invites', async () => {
-    let first = true
-    const identity = fakeIdentity((email) => {
-      if (!first) return { outcome: 'invited', userId: `id-${email}` }
-      first = false
-      throw new UpstreamError(502, 'identity_failed', 'Identity server answered 500')
-    })
+    const identity = failingFirst(new UpstreamError(502, 'identity_failed', 'Identity server answered 500'))
     await expect(inviteOnce(ANN, undefined, identity, deps)).rejects.toMatchObject({ code: 'identity_failed' })
 
     expect(await inviteOnce(ANN, undefined, identity, deps)).toMatchObject({ outcome: 'invited' })
@@ -226,12 +227,7 @@ describe('inviteOnce after an attempt that stopped without knowing', () => {
   })
 
   it('a refusal that says identity did nothing (rate limited) needs no look-up on the retry', async () => {
-    let first = true
-    const identity = fakeIdentity((email) => {
-      if (!first) return { outcome: 'invited', userId: `id-${email}` }
-      first = false
-      throw new UpstreamError(503, 'identity_rate_limited', 'Identity server is rate limiting requests')
-    })
+    const identity = failingFirst(new UpstreamError(503, 'identity_rate_limited', 'Identity server is rate limiting requests'))
     await expect(inviteOnce(ANN, undefined, identity, deps)).rejects.toMatchObject({ code: 'identity_rate_limited' })
 
     expect(await inviteOnce(ANN, undefined, identity, deps)).toMatchObject({ outcome: 'invited' })
