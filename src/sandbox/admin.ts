@@ -150,6 +150,15 @@ function sortDescending(raw: string | undefined): boolean {
 /** GoTrue's `email LIKE %f% OR full_name LIKE %f%` under a case-insensitive collation: `%` and `_` stay wildcards. */
 function filterMatcher(filter: string | undefined): (record: StoredUser) => boolean {
   if (!filter) return () => true
+  const pattern = new RegExp(likeSource(filter), 'is')
+  return ({ user }) => {
+    const fullName = user.user_metadata?.full_name
+    return pattern.test(user.email) || (typeof fullName === 'string' && pattern.test(fullName))
+  }
+}
+
+/** The regular expression source of the SQL pattern `%filter%`: `%` and `_` are wildcards, a backslash escapes the next character. */
+export function likeSource(filter: string): string {
   let source = ''
   for (let i = 0; i < filter.length; i++) {
     const ch = filter[i] ?? ''
@@ -158,11 +167,7 @@ function filterMatcher(filter: string | undefined): (record: StoredUser) => bool
     else if (ch === '_') source += '.'
     else source += escapeRegex(ch)
   }
-  const pattern = new RegExp(source, 'is')
-  return ({ user }) => {
-    const fullName = user.user_metadata?.full_name
-    return pattern.test(user.email) || (typeof fullName === 'string' && pattern.test(fullName))
-  }
+  return source
 }
 
 function escapeRegex(text: string): string {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { likeSource } from '../../../src/sandbox/admin.ts'
 
 /** The JSON of models.User, as Auth answers it (internal/models/user.go), trimmed to what an email user has. */
 export interface SupabaseUser {
@@ -54,22 +55,11 @@ export function mergeTopLevel(current: Record<string, unknown>, updates: Record<
  */
 export function filterMatcher(filter: string | undefined): (user: SupabaseUser) => boolean {
   if (!filter) return () => true
-  let source = ''
-  for (let i = 0; i < filter.length; i++) {
-    const ch = filter[i] ?? ''
-    if (ch === '\\' && i + 1 < filter.length) source += escapeRegex(filter[++i] ?? '')
-    else if (ch === '%') source += '.*'
-    else if (ch === '_') source += '.'
-    else source += escapeRegex(ch)
-  }
+  const source = likeSource(filter)
   const caseSensitive = new RegExp(source, 's')
   const caseInsensitive = new RegExp(source, 'is')
   return (user) => {
     const fullName = user.user_metadata.full_name
     return caseSensitive.test(user.email) || (typeof fullName === 'string' && caseInsensitive.test(fullName))
   }
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
