@@ -6,9 +6,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../../src/cli/main.ts'
 import type { Env } from '../../src/core/config/env.ts'
 import { DEFAULT_RULES, rulesFor as parseRules } from '../helpers/senders.ts'
+import { runCli } from '../helpers/cli.ts'
 
 const repo = fileURLToPath(new URL('../..', import.meta.url))
 let dir: string
@@ -25,9 +25,7 @@ async function rulesFile(content: unknown): Promise<string> {
 }
 
 async function run(argv: string[], env: Env = {}) {
-  const out: string[] = []
-  const err: string[] = []
-  const status = await main(['check-config', ...argv], { out: (l) => out.push(l), err: (l) => err.push(l) }, env)
+  const { status, out, err } = await runCli(['check-config', ...argv], env)
   return { status, out: out.join('\n'), err: err.join('\n'), errLines: err }
 }
 

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../../src/cli/main.ts'
 import type { Env } from '../../src/core/config/env.ts'
 import { loadSenders } from '../../src/handlers/load-senders.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
 import { ACME, CRM } from '../helpers/defined-senders.ts'
+import { runCli } from '../helpers/cli.ts'
 
 // check-config, send and explain for senders the rules file defines.
 const RULES = {
@@ -38,9 +38,7 @@ async function rulesFile(content: unknown): Promise<string> {
 }
 
 async function run(argv: string[], extra: Env = {}) {
-  const out: string[] = []
-  const err: string[] = []
-  const status = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, { ...env, BRIDGE_DATA_DIR: '/nonexistent-invite-bridge', ...extra })
+  const { status, out, err } = await runCli(argv, { ...env, BRIDGE_DATA_DIR: '/nonexistent-invite-bridge', ...extra })
   return { status, out: out.join('\n'), err: err.join('\n') }
 }
 

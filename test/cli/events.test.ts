@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { main } from '../../src/cli/main.ts'
 import type { Env } from '../../src/core/config/env.ts'
 import { listen } from '../../src/local/listen.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
 import { githubInvitationByEmail, stripeEvent } from '../helpers/fixtures.ts'
 import { apiKey } from '../helpers/invites.ts'
 import { githubRequest } from '../helpers/signing.ts'
+import { runCli } from '../helpers/cli.ts'
 
 let bridge: TestBridge
 let url: string
@@ -26,12 +26,7 @@ afterEach(async () => {
   await bridge.close()
 })
 
-async function run(argv: string[], env: Env = { INVITE_API_KEY: key }) {
-  const out: string[] = []
-  const err: string[] = []
-  const status = await main([...argv, '--url', url], { out: (line) => out.push(line), err: (line) => err.push(line) }, env)
-  return { status, out, err }
-}
+const run = (argv: string[], env: Env = { INVITE_API_KEY: key }) => runCli([...argv, '--url', url], env)
 
 /** A GitHub invitation delivered while identity is down, left to die; its delivery id. */
 async function deadInvitation(email: string): Promise<string> {

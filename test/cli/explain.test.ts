@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Explanation } from '../../src/cli/explain-delivery.ts'
-import { main } from '../../src/cli/main.ts'
 import type { Env } from '../../src/core/config/env.ts'
 import { fixturePath, stripeEvent } from '../helpers/fixtures.ts'
 import { serveStripeApi } from '../helpers/stripe-api.ts'
+import { runCli } from '../helpers/cli.ts'
 
 const fixture = fixturePath
 const PAID_SESSION = 'cs_test_a1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvWxYz1234567890abcdEF'
@@ -53,9 +53,7 @@ async function payloadFile(name: string, payload: unknown): Promise<string> {
 }
 
 async function run(argv: string[], runEnv: Env = env) {
-  const out: string[] = []
-  const err: string[] = []
-  const status = await main(['explain', ...argv], { out: (l) => out.push(l), err: (l) => err.push(l) }, runEnv)
+  const { status, out, err } = await runCli(['explain', ...argv], runEnv)
   return { status, out: out.join('\n'), err: err.join('\n'), errLines: err }
 }
 

@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { main } from '../../src/cli/main.ts'
 import type { Env } from '../../src/core/config/env.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
 import { apiKey, siteUser } from '../helpers/invites.ts'
 import { listen } from '../../src/local/listen.ts'
+import { runCli } from '../helpers/cli.ts'
 
 interface Served {
   bridge: TestBridge
@@ -30,14 +30,7 @@ async function serveBridge(env: Env = {}): Promise<Served> {
   }
 }
 
-async function run(argv: string[], env: Env = {}, options: { tty?: boolean } = {}) {
-  const out: string[] = []
-  const err: string[] = []
-  const progress: Array<string | null> = []
-  const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l), ...(options.tty ? { progress: (l: string | null) => progress.push(l) } : {}) }
-  const status = await main(['invite', ...argv], io, env)
-  return { status, out, err, progress }
-}
+const run = (argv: string[], env: Env = {}, options: { tty?: boolean } = {}) => runCli(['invite', ...argv], env, options)
 
 let served: Served
 let args: (...rest: string[]) => string[]

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../../src/cli/main.ts'
 import type { Env } from '../../src/core/config/env.ts'
 import { lemonSqueezySender } from '../../src/handlers/lemonsqueezy/index.ts'
 import { polarSender } from '../../src/handlers/polar/index.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
+import { runCli } from '../helpers/cli.ts'
 
 // `send` and `explain` for Polar and Lemon Squeezy, against the real app served on loopback.
 const env: Env = {
@@ -34,12 +34,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-async function run(argv: string[]) {
-  const out: string[] = []
-  const err: string[] = []
-  const status = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, { ...env, BRIDGE_DATA_DIR: '/nonexistent-invite-bridge' })
-  return { status, out, err }
-}
+const run = (argv: string[]) => runCli(argv, { ...env, BRIDGE_DATA_DIR: '/nonexistent-invite-bridge' })
 
 describe('invite-bridge send polar|lemonsqueezy', () => {
   it('sends a signed Polar order.paid: one invite, and its retries are duplicates', async () => {

@@ -2,12 +2,10 @@ import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { main } from '../../src/cli/main.ts'
+import { runCli } from '../helpers/cli.ts'
 
 async function run(...argv: string[]) {
-  const out: string[] = []
-  const err: string[] = []
-  const status = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, { BRIDGE_DATA_DIR: '/nonexistent-invite-bridge' })
+  const { status, out, err } = await runCli(argv, { BRIDGE_DATA_DIR: '/nonexistent-invite-bridge' })
   return { status, out: out.join('\n'), err }
 }
 

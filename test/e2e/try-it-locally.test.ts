@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import GoTrue from 'gotrue-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../../src/cli/main.ts'
 import { startLocalServer, type LocalServer } from '../../src/local/start.ts'
+import { runCli } from '../helpers/cli.ts'
 
 /**
  * The README's "try it in two minutes", as a newcomer does it: npm start with
@@ -28,12 +28,7 @@ describe('local mode with nothing configured', () => {
     await rm(dataDir, { recursive: true, force: true })
   })
 
-  async function send(...args: string[]) {
-    const out: string[] = []
-    const err: string[] = []
-    const status = await main(['send', ...args, '--url', server.url], { out: (l) => out.push(l), err: (l) => err.push(l) }, env())
-    return { status, out, err }
-  }
+  const send = (...args: string[]) => runCli(['send', ...args, '--url', server.url], env())
 
   it('says it runs a development identity sandbox and where the generated secrets are', () => {
     expect(server.banner.join('\n')).toMatch(/identity: SANDBOX at http:\/\/localhost:\d+\/\.netlify\/identity \(development only/)
