@@ -4,7 +4,7 @@ import { markup, script, style } from './admin-page-content.ts'
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`
 
-const html = `<!doctype html>
+const page = () => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -20,7 +20,7 @@ const html = `<!doctype html>
 
 // The page holds an admin's token or API key: only its own script and style
 // run (pinned by hash), it talks to this origin only, and no other site may frame it.
-const headers = {
+const pageHeaders = () => ({
   'Content-Security-Policy': [
     "default-src 'none'",
     `script-src ${sha256(script)}`,
@@ -35,7 +35,7 @@ const headers = {
   'X-Content-Type-Options': 'nosniff',
   // Cheap to send and it changes with each deploy: always ask again.
   'Cache-Control': 'no-cache',
-}
+})
 
 /**
  * GET /invite-bridge/: the admin page, served by the bridge itself so a site
@@ -43,7 +43,10 @@ const headers = {
  * figure comes from /invite-bridge/api/, which checks who asks.
  */
 export function adminPageRoute() {
+  // Put together and hashed on the first visit, not on every cold start of a function that mostly serves webhooks.
+  let built: { html: string; headers: Record<string, string> } | undefined
   return function adminPage(c: Context) {
-    return c.html(html, 200, headers)
+    built ??= { html: page(), headers: pageHeaders() }
+    return c.html(built.html, 200, built.headers)
   }
 }
