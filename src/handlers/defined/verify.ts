@@ -4,6 +4,7 @@ import { verifyStandardWebhook } from '../schemes/standard-webhooks.ts'
 import type { SignedRequest } from '../sender.ts'
 import { bodyEventId } from './map.ts'
 import type { HmacSourceDefinition, SourceDefinition } from './schema.ts'
+import { parseSignedJson } from '../schemes/signed-json.ts'
 
 /** The HMAC scheme a definition describes. */
 export function hmacSchemeOf(definition: HmacSourceDefinition): HmacScheme {
@@ -40,12 +41,7 @@ export function verifyDefinedEvent(definition: SourceDefinition, request: Signed
       if (!headerId) throw new BadRequestError(`Missing ${definition.idHeader} header (the event id)`, 'missing_header')
     }
   }
-  let body: unknown
-  try {
-    body = JSON.parse(request.rawBody)
-  } catch {
-    throw new BadRequestError('Signed body is not valid JSON', 'invalid_json')
-  }
+  const body = parseSignedJson(request.rawBody)
   const eventId = headerId ?? bodyEventId(definition, body)
   if (!eventId) throw new BadRequestError(`Signed ${definition.name} body has no event id at ${(definition as HmacSourceDefinition).id}`, 'invalid_event')
   return { eventId, body }

@@ -1,6 +1,7 @@
 import { BadRequestError, SignatureError } from '../../core/domain/errors.ts'
 import type { SignedRequest } from '../sender.ts'
 import type { GitHubPayload } from './map.ts'
+import { parseSignedJson } from '../schemes/signed-json.ts'
 
 function requiredHeader(headers: Headers, name: string): string {
   const value = headers.get(name)?.trim()
@@ -39,12 +40,7 @@ export async function verifyGitHubDelivery(request: SignedRequest, secrets: stri
   if (!(await verifyGitHubSignature(rawBody, signature, secrets))) {
     throw new SignatureError('GitHub signature does not match any configured GITHUB_WEBHOOK_SECRET (is the content type application/json?)')
   }
-  let payload: GitHubPayload
-  try {
-    payload = JSON.parse(rawBody) as GitHubPayload
-  } catch {
-    throw new BadRequestError('Signed body is not valid JSON: set the webhook content type to application/json', 'invalid_json')
-  }
+  const payload = parseSignedJson(rawBody, { hint: 'set the webhook content type to application/json' }) as GitHubPayload
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     throw new BadRequestError('Signed body is not a JSON object', 'invalid_json')
   }

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { BadRequestError, SignatureError } from '../../core/domain/errors.ts'
 import type { SignedRequest } from '../sender.ts'
+import { parseSignedJson } from '../schemes/signed-json.ts'
 
 /** `X-Signature`: the hex HMAC-SHA256 of the raw body, keyed with the signing secret's UTF-8 bytes. */
 export function lemonSqueezySignature(body: string, secret: string): string {
@@ -36,12 +37,7 @@ export function verifyLemonSqueezyEvent(request: SignedRequest, secrets: readonl
   if (!lemonSqueezySignatureMatches(request.rawBody, signature, secrets)) {
     throw new SignatureError('Lemon Squeezy signature does not match any configured LEMONSQUEEZY_WEBHOOK_SECRET (is the raw body forwarded unchanged?)')
   }
-  let body: unknown
-  try {
-    body = JSON.parse(request.rawBody)
-  } catch {
-    throw new BadRequestError('Signed body is not valid JSON', 'invalid_json')
-  }
+  const body = parseSignedJson(request.rawBody)
   const meta = record(record(body)?.meta)
   const data = record(record(body)?.data)
   const eventName = typeof meta?.event_name === 'string' ? meta.event_name.trim() : ''

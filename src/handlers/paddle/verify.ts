@@ -1,6 +1,7 @@
 import { BadRequestError, SignatureError } from '../../core/domain/errors.ts'
 import type { SignedRequest } from '../sender.ts'
 import { anySignatureMatches, parsePaddleSignature } from './signature.ts'
+import { parseSignedJson } from '../schemes/signed-json.ts'
 
 export interface PaddleVerifySettings {
   secrets: string[]
@@ -38,12 +39,7 @@ export function verifyPaddleEvent(request: SignedRequest, settings: PaddleVerify
         : `Paddle signature timestamp is more than ${settings.toleranceSeconds} s in the future: check this machine's clock`,
     )
   }
-  let event: unknown
-  try {
-    event = JSON.parse(request.rawBody)
-  } catch {
-    throw new BadRequestError('Signed body is not valid JSON', 'invalid_json')
-  }
+  const event = parseSignedJson(request.rawBody)
   const candidate = event as Partial<PaddleEventLike> | null
   if (
     candidate === null || typeof candidate !== 'object' || Array.isArray(candidate) ||

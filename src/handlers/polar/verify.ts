@@ -2,6 +2,7 @@ import { BadRequestError } from '../../core/domain/errors.ts'
 import { verifyStandardWebhook, type KeyFrom } from '../schemes/standard-webhooks.ts'
 import type { SignedRequest } from '../sender.ts'
 import type { PolarPayload } from './map.ts'
+import { parseSignedJson } from '../schemes/signed-json.ts'
 
 const PREFIX = 'whsec_'
 
@@ -43,12 +44,7 @@ export function verifyPolarEvent(request: SignedRequest, settings: PolarVerifySe
     keyFrom: polarKeys,
     secretVariable: 'POLAR_WEBHOOK_SECRET',
   })
-  let payload: unknown
-  try {
-    payload = JSON.parse(request.rawBody)
-  } catch {
-    throw new BadRequestError('Signed body is not valid JSON', 'invalid_json')
-  }
+  const payload = parseSignedJson(request.rawBody)
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload) || typeof (payload as PolarPayload).type !== 'string') {
     throw new BadRequestError('Signed Polar body has no event type', 'invalid_event')
   }

@@ -1,6 +1,7 @@
 import { BadRequestError, SignatureError } from '../../core/domain/errors.ts'
 import type { SignedRequest } from '../sender.ts'
 import { shopifyHmacMatches } from './signature.ts'
+import { parseSignedJson } from '../schemes/signed-json.ts'
 
 /** A verified Shopify delivery: the topic and webhook id from the headers, and the parsed body. */
 export interface VerifiedShopifyDelivery {
@@ -34,12 +35,7 @@ export function verifyShopifyDelivery(request: SignedRequest, secrets: string[])
   }
   const topic = requiredHeader(headers, 'x-shopify-topic')
   const webhookId = requiredHeader(headers, 'x-shopify-webhook-id')
-  let payload: unknown
-  try {
-    payload = JSON.parse(rawBody, exactIntegers as (key: string, value: unknown) => unknown)
-  } catch {
-    throw new BadRequestError('Signed body is not valid JSON: subscribe with format JSON', 'invalid_json')
-  }
+  const payload = parseSignedJson(rawBody, { hint: 'subscribe with format JSON', reviver: exactIntegers as (key: string, value: unknown) => unknown })
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw new BadRequestError('Signed body is not a JSON object', 'invalid_json')
   return { topic, webhookId, payload: payload as Record<string, unknown> }
 }

@@ -2,6 +2,7 @@ import { BadRequestError, SignatureError } from '../../core/domain/errors.ts'
 import type { SignedRequest } from '../sender.ts'
 import type { StripeEventLike } from './map.ts'
 import { verifyStripeSignature } from './signature.ts'
+import { parseSignedJson } from '../schemes/signed-json.ts'
 
 export interface StripeVerifySettings {
   secrets: string[]
@@ -28,10 +29,5 @@ export async function verifyStripeEvent(request: SignedRequest, settings: Stripe
         : 'Stripe signature does not match any configured STRIPE_WEBHOOK_SECRET (is the raw body forwarded unchanged?)',
     )
   }
-  try {
-    return JSON.parse(request.rawBody) as StripeEventLike
-  } catch {
-    // The signature matched but the body is not JSON: signed garbage, not a forgery.
-    throw new BadRequestError('Signed body is not valid JSON', 'invalid_json')
-  }
+  return parseSignedJson(request.rawBody) as StripeEventLike
 }
