@@ -1,5 +1,5 @@
 import type { Context } from '@netlify/functions'
-import { SECRET_RECORDS, storedSecret } from './core/event-log/stored-secret.ts'
+import { SECRET_RECORDS, storedSecret } from './core/exactly-once/stored-secret.ts'
 import type { KeyValueStore } from './core/exactly-once/store.ts'
 import { requestSweep } from './handlers/routes/admin-api.ts'
 import { openSiteStore } from './netlify-store.ts'

@@ -17,7 +17,7 @@ import { devSecretsPath, devWebhookSecret, loadOrCreateDevSecrets } from './dev-
 import { listen } from './listen.ts'
 import { startSweepTimer } from './sweep-timer.ts'
 import { createDeferred, RECORD_ONLY_PREFIXES } from '../core/event-log/event-log.ts'
-import { SECRET_RECORDS, storedSecret } from '../core/event-log/stored-secret.ts'
+import { SECRET_RECORDS, storedSecret } from '../core/exactly-once/stored-secret.ts'
 import { requestSweep } from '../handlers/routes/admin-api.ts'
 import { serveStaticPage } from './static-page.ts'
 

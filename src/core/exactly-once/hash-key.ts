@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { storedSecret } from './stored-secret.ts'
 import type { KeyValueStore } from './store.ts'
 
 const HASH_KEY_RECORD = 'meta/person-hash-key'
@@ -10,23 +10,5 @@ const HASH_KEY_RECORD = 'meta/person-hash-key'
  * concurrent cold starts all end up with the same key.
  */
 export function hashKeyLoader(store: KeyValueStore, configured: string | undefined): () => Promise<string> {
-  let pending: Promise<string> | undefined
-  return () => {
-    if (configured) return Promise.resolve(configured)
-    pending ??= loadOrCreate(store).catch((error: unknown) => {
-      pending = undefined // a store outage must not poison this instance forever
-      throw error
-    })
-    return pending
-  }
-}
-
-async function loadOrCreate(store: KeyValueStore): Promise<string> {
-  const existing = await store.get<{ key: string }>(HASH_KEY_RECORD)
-  if (existing) return existing.value.key
-  await store.create(HASH_KEY_RECORD, { key: randomBytes(32).toString('base64url') })
-  // Read back rather than trust our own value: another instance may have won the create.
-  const stored = await store.get<{ key: string }>(HASH_KEY_RECORD)
-  if (!stored) throw new Error('The store lost the person hash key it just wrote')
-  return stored.value.key
+  return storedSecret(store, HASH_KEY_RECORD, configured)
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import type { KeyValueStore } from '../exactly-once/store.ts'
+import type { KeyValueStore } from './store.ts'
 
 /**
- * A secret the bridge generates once and keeps in its store, as it keeps the
- * person hash key (hash-key.ts): the first instance to need it writes it
+ * A secret the bridge generates once and keeps in its store (the person
+ * hash key, the event log's keys): the first instance to need it writes it
  * with a create-if-absent, so concurrent cold starts agree. A configured
  * value wins and the store is never asked.
  */
