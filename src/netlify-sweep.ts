@@ -25,6 +25,9 @@ const SWEEP_TIMEOUT_MS = 25_000
  * bridge generated and keeps in its store.
  */
 export function createNetlifySweeper(options: NetlifySweeperOptions = {}) {
+  // Once per instance, on the first run (the environment is the runtime's by then): a warm instance
+  // neither reads the secret again nor opens another store (with Postgres, another pool) every minute.
+  let sweepSecret: (() => Promise<string>) | undefined
   return async function sweepInviteBridge(_req: Request, context?: Pick<Context, 'site'>): Promise<Response> {
     const env = options.env ?? process.env
     const site = context?.site?.url || env.URL
@@ -32,7 +35,8 @@ export function createNetlifySweeper(options: NetlifySweeperOptions = {}) {
       console.error(JSON.stringify({ level: 'error', route: 'sweep', message: 'No site URL (context.site.url, URL): cannot reach the bridge to sweep' }))
       return new Response(null, { status: 500 })
     }
-    const secret = await storedSecret(options.store?.() ?? openSiteStore(env), SECRET_RECORDS.sweep)()
+    sweepSecret ??= storedSecret(options.store?.() ?? openSiteStore(env), SECRET_RECORDS.sweep)
+    const secret = await sweepSecret()
     const response = await requestSweep(options.fetch ?? fetch, { base: site, secret, signal: AbortSignal.timeout(SWEEP_TIMEOUT_MS) })
     const text = await response.text()
     if (!response.ok) console.error(JSON.stringify({ level: 'error', route: 'sweep', status: response.status, answer: text.slice(0, 300) }))
