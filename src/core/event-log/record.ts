@@ -96,21 +96,26 @@ export async function recordQueued(deps: EventLogDeps, ref: EventRef, state: { r
 /** The bridge gave up on the event: it stays visible, and its delivery is kept for a replay. */
 export async function recordDead(deps: EventLogDeps, ref: EventRef, error: ErrorSummary, how: How): Promise<void> {
   const now = deps.now()
-  await quietly(deps, 'log', () =>
-    updateEntry(deps.store, ref.id, (current) => {
-      // The status says it all: an outcome left from the last try ("queued") would say otherwise.
-      const { retryAt: _retryAt, outcome: _outcome, ...next } = attempted(current, ref, now, how)
-      return { ...next, status: 'dead', error, deadAt: now }
-    }),
-  )
-  await quietly(deps, 'stats', () => count(deps.store, keys.stats(dayOf(now)), ref.delivery.source, 'dead'))
+  // Separate records: written side by side, as recordResult does.
+  await Promise.all([
+    quietly(deps, 'log', () =>
+      updateEntry(deps.store, ref.id, (current) => {
+        // The status says it all: an outcome left from the last try ("queued") would say otherwise.
+        const { retryAt: _retryAt, outcome: _outcome, ...next } = attempted(current, ref, now, how)
+        return { ...next, status: 'dead', error, deadAt: now }
+      }),
+    ),
+    quietly(deps, 'stats', () => count(deps.store, keys.stats(dayOf(now)), ref.delivery.source, 'dead')),
+  ])
 }
 
 /** A redelivery of an event that is already queued: counted, nothing else. */
 export async function recordWaiting(deps: EventLogDeps, ref: EventRef): Promise<void> {
   const now = deps.now()
-  await quietly(deps, 'log', () => updateEntry(deps.store, ref.id, (current) => attempted(current, ref, now, 'arrival')))
-  await quietly(deps, 'stats', () => count(deps.store, keys.stats(dayOf(now)), ref.delivery.source, 'queued'))
+  await Promise.all([
+    quietly(deps, 'log', () => updateEntry(deps.store, ref.id, (current) => attempted(current, ref, now, 'arrival'))),
+    quietly(deps, 'stats', () => count(deps.store, keys.stats(dayOf(now)), ref.delivery.source, 'queued')),
+  ])
 }
 
 /** The masked address a queued delivery names, when it names one directly. */
