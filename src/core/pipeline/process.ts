@@ -68,6 +68,8 @@ export interface Received {
  */
 export async function processDelivery(delivery: Delivery, deps: PipelineDeps, received: Received = {}): Promise<DeliveryResult> {
   const digest = delivery.idSigned ? undefined : received.bodyDigest
+  // Read once per instance, and any claimed event needs it: started now, it goes beside the plan's own reads and the claim.
+  if (!deps.dryRun) deps.hashKey().catch(() => {})
   let planned: PlanResult
   try {
     planned = await planDelivery(delivery, deps)
@@ -87,8 +89,6 @@ export async function processDelivery(delivery: Delivery, deps: PipelineDeps, re
   const summary = { invite: plan.invite, grant: plan.grant, revoke: plan.revoke, rules: plan.matched }
   if (deps.dryRun) return { outcome: 'dry_run', reason: 'BRIDGE_DRY_RUN is set: nothing was written', plan: summary }
 
-  // Loaded once per instance, and any claimed event needs it: read it beside the claim, not after.
-  deps.hashKey().catch(() => {})
   const watch: ClaimWatch = {
     found: (firstSeen) => received.onClaim?.({ firstSeen, fresh: false }),
     ...(received.seenBefore ? { seenBefore: received.seenBefore } : {}),

@@ -52,8 +52,6 @@ export function webhookRoute(options: WebhookRouteOptions) {
       })
       Object.assign(fields, { eventId: delivery.eventId, eventType: delivery.eventType })
       const deps = options.pipeline(c)
-      // Read once per instance, and any event that gets claimed needs it: start it beside the event log's first write, not after.
-      if (!deps.dryRun) deps.hashKey().catch(() => {})
       // What the signature covers, so an event id the signature does not cover is bound to the body it came with.
       const received = { bodyDigest: createHash('sha256').update(rawBody).digest('hex') }
       // A dry run writes nothing, the event log included.
