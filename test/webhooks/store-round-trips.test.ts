@@ -6,8 +6,8 @@ import { createMemoryStore } from '../../src/core/exactly-once/memory-store.ts'
 import type { KeyValueStore } from '../../src/core/exactly-once/store.ts'
 import { SENDERS } from '../../src/handlers/registry.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
-import { stripeEvent } from '../helpers/fixtures.ts'
-import { stripeRequest } from '../helpers/signing.ts'
+import { githubInvitationByEmail, stripeEvent } from '../helpers/fixtures.ts'
+import { githubRequest, stripeRequest } from '../helpers/signing.ts'
 
 /**
  * How many times a delivery goes to the store before it answers, counted as
@@ -209,5 +209,19 @@ describe('store round trips of a new invite-only delivery', () => {
     expect(bridge.logs.at(-1)).toMatchObject({ level: 'error', after: 'answer', error: 'internal_error', message: expect.stringContaining('ledger/') })
     // Released, not done: the person's claim already holds the invite, so a replay is still a duplicate.
     expect(await bridge.deliverStripe(event)).toMatchObject({ status: 200, outcome: 'duplicate', reason: 'person already handled (invited)' })
+  })
+
+  it("a redelivery whose signature does not cover its id (GitHub) reads the event's claim once: no create that must fail, no second read", async () => {
+    const store = countingStore()
+    bridge = await startTestBridge({ deps: async () => ({ store }) })
+    const invitation = githubInvitationByEmail(`member.${randomUUID()}@example.com`)
+    const deliveryId = randomUUID()
+    const deliver = async () => (await bridge!.app.request('/webhooks/github', await githubRequest('organization', invitation, bridge!.secrets.github, { deliveryId }))).json()
+
+    expect(await deliver()).toMatchObject({ outcome: 'invited' })
+    const before = store.operations.length
+    expect(await deliver()).toMatchObject({ outcome: 'duplicate' })
+
+    expect(store.operations.slice(before).filter((operation) => operation.endsWith(' event'))).toEqual(['get event'])
   })
 })

@@ -1,4 +1,4 @@
-import type { KeyValueStore } from './store.ts'
+import type { KeyValueStore, StoredRecord } from './store.ts'
 
 /**
  * A claim is how exactly-once is kept across retries, concurrent deliveries
@@ -93,12 +93,28 @@ export function tryClaimBound(key: string, digest: string, options: ClaimOptions
   return claimOnce(key, digest, options) as Promise<BoundClaimAttempt>
 }
 
-/** An event's claim: bound to its body when there is a digest, and watched (see ClaimWatch). */
-export function tryClaimEvent(key: string, digest: string | undefined, options: ClaimOptions, watch: ClaimWatch = {}): Promise<EventClaimRaw> {
-  return claimOnce(key, digest, options, watch)
+/**
+ * An event's claim: bound to its body when there is a digest, and watched
+ * (see ClaimWatch). `known`: the record as the caller just read it, which
+ * the first turn uses instead of a create that would fail and a second read.
+ */
+export function tryClaimEvent(
+  key: string,
+  digest: string | undefined,
+  options: ClaimOptions,
+  watch: ClaimWatch = {},
+  known?: StoredRecord<ClaimRecord>,
+): Promise<EventClaimRaw> {
+  return claimOnce(key, digest, options, watch, known)
 }
 
-async function claimOnce(key: string, digest: string | undefined, options: ClaimOptions, watch: ClaimWatch = {}): Promise<EventClaimRaw> {
+async function claimOnce(
+  key: string,
+  digest: string | undefined,
+  options: ClaimOptions,
+  watch: ClaimWatch = {},
+  known?: StoredRecord<ClaimRecord>,
+): Promise<EventClaimRaw> {
   const { store, now, leaseMs } = options
   const pending = (firstSeen: number, bound: string | undefined): ClaimRecord => ({
     state: 'pending',
@@ -109,12 +125,14 @@ async function claimOnce(key: string, digest: string | undefined, options: Claim
 
   let asked = false
   for (let turn = 0; turn < MAX_TURNS; turn++) {
-    const firstSeen = now()
-    const created = await store.create<ClaimRecord>(key, pending(firstSeen, digest))
-    if (created.created) return { kind: 'claimed', claim: heldClaim(key, created.etag, { firstSeen, digest, fresh: true, unsure: false }, options) }
-
-    const current = await store.get<ClaimRecord>(key)
-    if (!current) continue
+    let current = turn === 0 ? known : undefined
+    if (!current) {
+      const firstSeen = now()
+      const created = await store.create<ClaimRecord>(key, pending(firstSeen, digest))
+      if (created.created) return { kind: 'claimed', claim: heldClaim(key, created.etag, { firstSeen, digest, fresh: true, unsure: false }, options) }
+      current = (await store.get<ClaimRecord>(key)) ?? undefined
+      if (!current) continue
+    }
     const record = current.value
     if (digest && record.digest && record.digest !== digest) return { kind: 'mismatch' }
     if (!asked) watch.found?.(record.firstSeen)

@@ -44,7 +44,9 @@ export async function claimEvent(
   // The body first came under another id: that event's claim decides, but its first time is not this id's.
   const seenBefore = watch?.seenBefore
   const watched = arrival.eventId === delivery.eventId ? watch : seenBefore ? { seenBefore: () => seenBefore(undefined) } : undefined
-  const attempt = await tryClaimEvent(eventKey({ source: delivery.source, eventId: arrival.eventId }), digest, options, watched)
+  // Its own record, just read, is the claim's first turn: no create that would fail, no second read.
+  const known = arrival.eventId === delivery.eventId ? (own ?? undefined) : undefined
+  const attempt = await tryClaimEvent(eventKey({ source: delivery.source, eventId: arrival.eventId }), digest, options, watched, known)
   if (attempt.kind === 'done') return { ...attempt, eventId: arrival.eventId }
   if (attempt.kind !== 'claimed') return attempt
   // A claim taken before arrivals were recorded may remember an earlier first delivery.
