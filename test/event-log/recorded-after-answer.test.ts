@@ -59,6 +59,8 @@ describe('a long-lived server records the event log after the answer (npm start)
 
     await bridge.deliverStripe(event)
     expect(await bridge.deliverStripe(event)).toMatchObject({ status: 200, outcome: 'duplicate' })
+    // Both answered, neither recorded yet.
+    expect(deferred.held()).toBe(2)
 
     const entry = await adminCall(bridge.app, `/events/${encodeURIComponent(`stripe:${id}`)}`, { token: key })
     expect(entry.body).toMatchObject({ attempts: 2, outcome: 'invited' })

@@ -225,6 +225,8 @@ describe('BRIDGE_DRY_RUN', () => {
       expect(dry.idp.users()).toHaveLength(0)
       expect(dry.logs.at(-1)).toMatchObject({ outcome: 'dry_run', wouldInvite: true, wouldGrant: 'pro,basic' })
       expect(await dry.store.get('meta/person-hash-key')).toBeNull()
+      // Nor the claims, nor the event log.
+      for (const prefix of ['event/', 'person/', 'ledger/', 'log/', 'log-index/', 'stats/', 'pending/']) expect((await dry.store.list(prefix)).records, prefix).toEqual([])
     } finally {
       await dry.close()
     }

@@ -66,6 +66,7 @@ describe('charge.refunded', () => {
       roles: { revoked: ['pro'] },
     })
     expect(rolesOf('ann@example.com')).toEqual([])
+    expect(bridge.idp.users().map((user) => user.email)).toContain('ann@example.com')
     expect(bridge.invitesTo('ann@example.com')).toBe(1)
   })
 
