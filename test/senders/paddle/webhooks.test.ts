@@ -21,7 +21,7 @@ afterEach(async () => {
 })
 
 /** The bridge with Paddle on (two secrets: a rotation in progress) and the Paddle API stand-in holding ann and bo. */
-async function start(rules?: RulesFile) {
+async function start(rules?: RulesFile, env: Record<string, string> = {}) {
   const [current, previous] = [secret(), secret()]
   api = await servePaddleApi(apiKey, {
     customers: {
@@ -31,7 +31,7 @@ async function start(rules?: RulesFile) {
     transactions: { txn_01h8bxpvx398a7zbawb77y0kp5: [PRO] },
   })
   bridge = await startTestBridge({
-    env: { PADDLE_WEBHOOK_SECRET: `${current}, ${previous}`, PADDLE_API_KEY: apiKey, PADDLE_API_URL: api.url },
+    env: { PADDLE_WEBHOOK_SECRET: `${current}, ${previous}`, PADDLE_API_KEY: apiKey, PADDLE_API_URL: api.url, ...env },
     ...(rules ? { deps: async () => ({ rules: rulesFor(rules) }) } : {}),
   })
   const deliver = async (init: RequestInit) => {
@@ -124,6 +124,11 @@ describe('POST /webhooks/paddle', () => {
   it('matches sandbox only when PADDLE_SANDBOX says this destination is the sandbox', async () => {
     const { deliver, current, sample } = await start({ rules: [{ source: 'paddle', events: ['transaction.completed'], match: { sandbox: true } }] })
     expect(await deliver(paddleSender.sign(sample('transaction.completed', 'ann@example.com'), current).init)).toMatchObject({ status: 200, outcome: 'ignored' })
+  })
+
+  it('with PADDLE_SANDBOX set, a sandbox rule matches', async () => {
+    const { deliver, current, sample } = await start({ rules: [{ source: 'paddle', events: ['transaction.completed'], match: { sandbox: true } }] }, { PADDLE_SANDBOX: '1' })
+    expect(await deliver(paddleSender.sign(sample('transaction.completed', 'ann@example.com'), current).init)).toMatchObject({ status: 200, outcome: 'invited' })
   })
 })
 
