@@ -47,6 +47,10 @@ describe('a sender added as one folder (test/senders/acme)', () => {
     const signed = acmeSender.sign(acmeSender.samples['customer.paid']!({ email: 'bo@example.com' }), secret)
     expect(await deliver(signed.init)).toMatchObject({ status: 200, outcome: 'invited', roles: { granted: ['gold'], revoked: [] } })
     expect(bridge.invitesTo('bo@example.com')).toBe(1)
+    const silver = acmeSender.samples['customer.paid']!({ email: 'cy@example.com' })
+    silver.payload.customer.plan = 'silver'
+    expect(await deliver(acmeSender.sign(silver, secret).init)).toMatchObject({ status: 200, outcome: 'ignored' })
+    expect(bridge.inviteRequestsTo('cy@example.com')).toBe(0)
     expect(() => parseRules({ rules: [{ source: 'acme', events: ['customer.paid'], match: { orgs: ['x'] } }] }, catalogues)).toThrow(/rules\[0\]\.match/)
   })
 
