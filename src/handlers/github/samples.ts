@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import type { SampleOptions, SamplePayload } from '../sender.ts'
+import { readSample } from '../sample-ids.ts'
 
 /** A payload GitHub sent (from its webhook docs' examples), fresh each call. */
-function sample(event: string): Record<string, any> {
-  return JSON.parse(readFileSync(new URL(`./samples/${event}.json`, import.meta.url), 'utf8')) as Record<string, any>
-}
+const sample = (event: string) => readSample(new URL('./samples/', import.meta.url), event)
 
 /** A user id of GitHub's shape, one per login: the ledger links a member by id, so two logins must not share the sample's. */
 function userIdOf(login: string): number {

@@ -1,12 +1,9 @@
 import { randomInt } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { sampleAccountNumber } from '../sample-ids.ts'
+import { readSample, sampleAccountNumber } from '../sample-ids.ts'
 import type { SampleOptions, SamplePayload } from '../sender.ts'
 
 /** A body of Lemon Squeezy's documented shape (see samples/SOURCES.md), fresh each call. */
-function sample(event: string): Record<string, any> {
-  return JSON.parse(readFileSync(new URL(`./samples/${event}.json`, import.meta.url), 'utf8')) as Record<string, any>
-}
+const sample = (event: string) => readSample(new URL('./samples/', import.meta.url), event)
 
 function buyer(event: string) {
   return (options: SampleOptions): SamplePayload => {

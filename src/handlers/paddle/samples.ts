@@ -1,11 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import type { SampleOptions, SamplePayload } from '../sender.ts'
+import { readSample } from '../sample-ids.ts'
 
 /** A notification from ./samples (Paddle's SDK fixtures, see samples/SOURCES.md), fresh each call. */
-function sample(event: string): Record<string, any> {
-  return JSON.parse(readFileSync(new URL(`./samples/${event}.json`, import.meta.url), 'utf8')) as Record<string, any>
-}
+const sample = (event: string) => readSample(new URL('./samples/', import.meta.url), event)
 
 // Paddle ids are a prefix and 26 lowercase Crockford base32 characters (a ULID).
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz'

@@ -1,11 +1,8 @@
-import { readFileSync } from 'node:fs'
-import { sampleAccountHex } from '../sample-ids.ts'
+import { readSample, sampleAccountHex } from '../sample-ids.ts'
 import type { SampleOptions, SamplePayload } from '../sender.ts'
 
 /** A body of the shape `@polar-sh/sdk` declares (see samples/SOURCES.md), fresh each call. */
-function sample(event: string): Record<string, any> {
-  return JSON.parse(readFileSync(new URL(`./samples/${event}.json`, import.meta.url), 'utf8')) as Record<string, any>
-}
+const sample = (event: string) => readSample(new URL('./samples/', import.meta.url), event)
 
 function customer(event: string) {
   return (options: SampleOptions): SamplePayload => {

@@ -1,12 +1,9 @@
 import { randomInt } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import type { SampleOptions, SamplePayload } from '../sender.ts'
-import { sampleAccountNumber } from '../sample-ids.ts'
+import { readSample, sampleAccountNumber } from '../sample-ids.ts'
 
 /** A body from ./samples (Shopify's reference examples, see samples/SOURCES.md), fresh each call. */
-function sample(file: string): Record<string, any> {
-  return JSON.parse(readFileSync(new URL(`./samples/${file}.json`, import.meta.url), 'utf8')) as Record<string, any>
-}
+const sample = (file: string) => readSample(new URL('./samples/', import.meta.url), file)
 
 /** A new 13-digit id, the size of today's Shopify ids (and safe as a JSON number). */
 function freshId(): number {

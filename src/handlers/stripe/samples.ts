@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import type { SampleOptions, SamplePayload } from '../sender.ts'
-import { sampleAccountHex } from '../sample-ids.ts'
+import { readSample, sampleAccountHex } from '../sample-ids.ts'
 
 /** A sample from ./samples (Stripe's API reference shapes), fresh each call. */
-function sample(event: string): Record<string, any> {
-  return JSON.parse(readFileSync(new URL(`./samples/${event}.json`, import.meta.url), 'utf8')) as Record<string, any>
-}
+const sample = (event: string) => readSample(new URL('./samples/', import.meta.url), event)
 
 /** A fresh event id and time each call, so separate sends are separate events. */
 function fresh(event: string): Record<string, any> {
