@@ -1,10 +1,9 @@
-import { createHmac, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
+import { signHmacSha256 } from '../schemes/hmac-sha256.ts'
 import { jsonPost, type SamplePayload, type SignedDelivery } from '../sender.ts'
 
 /** `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>`, as GitHub signs. */
-function githubSignatureHeader(body: string, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`
-}
+const GITHUB_SCHEME = { signatureHeader: 'x-hub-signature-256', encoding: 'hex', prefix: 'sha256=' } as const
 
 /** Headers as GitHub sends them; the delivery id is what stays the same on redelivery. */
 export function signGitHub(sample: SamplePayload, secret: string, options: { deliveryId?: string } = {}): SignedDelivery {
@@ -12,7 +11,7 @@ export function signGitHub(sample: SamplePayload, secret: string, options: { del
   return jsonPost('/webhooks/github', body, {
     'x-github-event': sample.eventName,
     'x-github-delivery': options.deliveryId ?? randomUUID(),
-    'x-hub-signature-256': githubSignatureHeader(body, secret),
+    'x-hub-signature-256': signHmacSha256({ rawBody: body, secret, scheme: GITHUB_SCHEME }),
     'user-agent': 'GitHub-Hookshot/invite-bridge',
   })
 }

@@ -1,18 +1,19 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
 import { BadRequestError, SignatureError } from '../../core/domain/errors.ts'
 import type { SignedRequest } from '../sender.ts'
+import { decodeHmac, hmacMatches, signHmacSha256, type HmacScheme } from '../schemes/hmac-sha256.ts'
 import { parseSignedJson } from '../schemes/signed-json.ts'
 
 /** `X-Signature`: the hex HMAC-SHA256 of the raw body, keyed with the signing secret's UTF-8 bytes. */
+const LEMON_SQUEEZY_SCHEME = { signatureHeader: 'x-signature', encoding: 'hex' } as const satisfies HmacScheme
+
 export function lemonSqueezySignature(body: string, secret: string): string {
-  return createHmac('sha256', secret).update(body, 'utf8').digest('hex')
+  return signHmacSha256({ rawBody: body, secret, scheme: LEMON_SQUEEZY_SCHEME })
 }
 
 /** True when the signature is the body's HMAC under any of the secrets (rotation), compared in constant time. */
 function lemonSqueezySignatureMatches(rawBody: string, signature: string, secrets: readonly string[]): boolean {
-  if (!/^[0-9a-f]{64}$/i.test(signature)) return false
-  const presented = Buffer.from(signature, 'hex')
-  return secrets.some((secret) => timingSafeEqual(Buffer.from(lemonSqueezySignature(rawBody, secret), 'hex'), presented))
+  const presented = decodeHmac(signature, LEMON_SQUEEZY_SCHEME.encoding)
+  return presented !== null && hmacMatches(rawBody, presented, secrets)
 }
 
 /** A verified Lemon Squeezy body: its event name (from the signed body) and its JSON:API resource. */

@@ -48,7 +48,8 @@ export function signHmacSha256(options: { rawBody: string; secret: string; schem
   return `${scheme.prefix ?? ''}${digest}`
 }
 
-function decode(value: string, encoding: HmacScheme['encoding']): Buffer | null {
+/** The 32 bytes a signature header's value encodes, or null when it is not an HMAC-SHA256 in that encoding. */
+export function decodeHmac(value: string, encoding: HmacScheme['encoding']): Buffer | null {
   if (encoding === 'hex') return /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : null
   const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(value) ? Buffer.from(value, 'base64') : null
   return bytes?.length === DIGEST_BYTES ? bytes : null
@@ -70,18 +71,10 @@ export function verifyHmacSha256(request: HmacRequest, scheme: HmacScheme): { ti
     if (!/^\d{1,12}$/.test(stamp)) throw new BadRequestError(`${scheme.timestamp.header} is not a whole number of seconds`)
   }
   const prefix = scheme.prefix ?? ''
-  const presented = header.startsWith(prefix) ? decode(header.slice(prefix.length), scheme.encoding) : null
+  const presented = header.startsWith(prefix) ? decodeHmac(header.slice(prefix.length), scheme.encoding) : null
   if (!presented) throw new SignatureError(`${scheme.signatureHeader} is not ${prefix ? `"${prefix}" and ` : ''}a ${scheme.encoding} HMAC-SHA256`)
 
-  const content = signedText(rawBody, stamp, scheme)
-  // Every secret is tried, whichever matches: the time taken does not say which one did.
-  let matched = false
-  for (const secret of secrets) {
-    if (!secret.trim()) continue
-    const expected = createHmac('sha256', secret).update(content, 'utf8').digest()
-    matched = timingSafeEqual(expected, presented) || matched
-  }
-  if (!matched) throw new SignatureError(`Signature does not match any configured ${request.secretVariable} (is the raw body forwarded unchanged, and the whole secret set?)`)
+  if (!hmacMatches(signedText(rawBody, stamp, scheme), presented, secrets)) throw new SignatureError(`Signature does not match any configured ${request.secretVariable} (is the raw body forwarded unchanged, and the whole secret set?)`)
 
   if (!scheme.timestamp || stamp === undefined) return {}
   const timestamp = Number(stamp)
@@ -90,4 +83,16 @@ export function verifyHmacSha256(request: HmacRequest, scheme: HmacScheme): { ti
   if (age > tolerance) throw new SignatureError(`Signature timestamp is ${age} s old, more than ${tolerance} s: a replayed or delayed delivery`)
   if (-age > tolerance) throw new SignatureError(`Signature timestamp is ${-age} s in the future, more than ${tolerance} s: check the clocks`)
   return { timestamp }
+}
+
+/** Whether `presented` is the HMAC-SHA256 of `content` under any of the secrets (rotation), each compared in constant time. */
+export function hmacMatches(content: string, presented: Buffer, secrets: readonly string[]): boolean {
+  // Every secret is tried, whichever matches: the time taken does not say which one did.
+  let matched = false
+  for (const secret of secrets) {
+    if (!secret.trim()) continue
+    const expected = createHmac('sha256', secret).update(content, 'utf8').digest()
+    matched = timingSafeEqual(expected, presented) || matched
+  }
+  return matched
 }
