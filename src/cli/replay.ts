@@ -41,7 +41,7 @@ export async function runReplay(argv: string[], io: CommandIO, env: Env): Promis
 
   let left = 0
   for (const id of ids) {
-    const { body } = await client.post(`/events/${encodeURIComponent(id)}/replay`)
+    const body = await client.post(`/events/${encodeURIComponent(id)}/replay`)
     if (body.status !== 'done') left++
     io.out(`${String(body.status).padEnd(7)}  ${String(body.outcome ?? '-').padEnd(18)}  ${body.id}${body.retryAt ? `  retry at ${body.retryAt}` : ''}`)
   }
