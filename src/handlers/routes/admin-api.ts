@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
 import type { Context, Hono } from 'hono'
 import { middleware } from './middleware.ts'
 import type { EventLog } from '../../core/event-log/event-log.ts'
@@ -12,7 +11,7 @@ import { BadRequestError, BridgeError } from '../../core/domain/errors.ts'
 import type { IdentityClient } from '../../core/domain/identity.ts'
 import type { Logger } from '../../core/domain/log.ts'
 import type { PipelineDeps } from '../../core/pipeline/process.ts'
-import { requireInviter, type InviterEnv, type RequireInviterOptions } from './caller.ts'
+import { matchingKey, requireInviter, type InviterEnv, type RequireInviterOptions } from './caller.ts'
 import { logRequest } from './request-log.ts'
 
 export const ADMIN_API = '/invite-bridge/api'
@@ -64,7 +63,7 @@ export function registerAdminApi(app: Hono, options: AdminApiOptions): void {
   const inviter = requireInviter(options.inviter)
 
   // Registered before the guard below: the scheduled sweep proves itself with the site's own secret instead.
-  app.post(`${ADMIN_API}/sweep`, sweeper(options), async (c) => {
+  app.post(`${ADMIN_API}/sweep`, sweeper(options, inviter), async (c) => {
     const started = now()
     const report = await eventLog.sweep(pipelineRunner(options.pipeline(c)), { budgetMs: options.sweepBudgetMs ?? 6000 })
     // One line per sweep that did something, not one a minute saying nothing happened.
@@ -174,8 +173,7 @@ function boundedInt(raw: string | undefined, name: string, fallback: number, max
  * The sweep's guard: the site's own sweep secret in its header (the
  * scheduled function, `npm start`'s timer), or an admin as for the rest.
  */
-function sweeper(options: AdminApiOptions) {
-  const inviter = requireInviter(options.inviter)
+function sweeper(options: AdminApiOptions, inviter: ReturnType<typeof requireInviter>) {
   return middleware<InviterEnv>(async function sweeper(c, next) {
     const presented = c.req.header(SWEEP_HEADER)
     if (presented === undefined) {
@@ -183,13 +181,10 @@ function sweeper(options: AdminApiOptions) {
       c.set('logFields', { route: 'sweep' })
       return inviter(c, next)
     }
-    if (!timingSafeEqual(sha256(presented), sha256(await options.sweepSecret()))) {
+    if (matchingKey(presented, [await options.sweepSecret()]) === undefined) {
       throw new BridgeError(401, 'unauthorized', `The ${SWEEP_HEADER} header does not hold this site's sweep secret`)
     }
     await next()
   })
 }
 
-function sha256(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest()
-}

@@ -77,7 +77,7 @@ function hasRole(user: IdentityUser, role: string): boolean {
  * Compares digests, not the strings, so neither a key's length nor how much of
  * it matched shows in the timing; every key is compared, match or not.
  */
-function matchingKey(token: string, keys: string[]): string | undefined {
+export function matchingKey(token: string, keys: readonly string[]): string | undefined {
   const presented = sha256(token)
   let found: string | undefined
   for (const key of keys) {
