@@ -88,6 +88,8 @@ export interface TestBridge {
    * shows whether the bridge's own de-duplication held.
    */
   inviteRequestsTo(email: string): number
+  /** The site roles (`app_metadata.roles`) identity holds for the account at `email`, sorted; none when there is no account. */
+  rolesOf(email: string): string[]
   /** Signs an event as Stripe would (with the bridge's secret unless another is given) and delivers it. */
   deliverStripe(event: unknown, secret?: string): Promise<WebhookAnswer>
   /** Delivers like Stripe does: any non-2xx answer is retried shortly, until accepted. */
@@ -177,6 +179,7 @@ export async function startTestBridge(
     },
     logs,
     inviteRequestsTo: (email) => server.idp.inviteRequests.filter(sameAddress(email)).length,
+    rolesOf: (email) => [...((server.idp.users().find((user) => user.email === email)?.app_metadata?.roles as string[] | undefined) ?? [])].sort(),
     invitesTo: (email) => server.idp.invites.map((invite) => invite.email).filter(sameAddress(email)).length,
     deliverStripe,
     async deliverStripeUntilAccepted(event) {

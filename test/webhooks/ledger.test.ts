@@ -45,8 +45,7 @@ afterEach(async () => {
   await githubApi.close()
 })
 
-const rolesOf = (email: string) =>
-  [...((bridge.idp.users().find((user) => user.email === email)?.app_metadata?.roles as string[] | undefined) ?? [])].sort()
+const rolesOf = (email: string) => bridge.rolesOf(email)
 
 function checkout(sessionId: string, customer: string, email: string) {
   return stripeEvent('checkout.session.completed', {

@@ -49,8 +49,7 @@ afterEach(async () => {
   await githubApi.close()
 })
 
-const rolesOf = (email: string) =>
-  [...((bridge.idp.users().find((user) => user.email === email)?.app_metadata?.roles as string[] | undefined) ?? [])].sort()
+const rolesOf = (email: string) => bridge.rolesOf(email)
 
 function toAcme(payload: Record<string, any>) {
   payload.organization.login = 'acme'

@@ -45,7 +45,7 @@ afterEach(async () => {
 })
 
 const user = (email: string) => bridge.idp.users().find((candidate) => candidate.email === email)
-const rolesOf = (email: string) => [...((user(email)?.app_metadata?.roles as string[] | undefined) ?? [])].sort()
+const rolesOf = (email: string) => bridge.rolesOf(email)
 
 function checkout(sessionId: string, email = 'ann@example.com') {
   return stripeEvent('checkout.session.completed', { id: `evt_${randomUUID()}`, object: { id: sessionId, customer_details: { email, name: 'Ann' } } })

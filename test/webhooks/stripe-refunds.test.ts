@@ -35,7 +35,7 @@ afterEach(async () => {
   await stripeApi.close()
 })
 
-const rolesOf = (email: string) => bridge.idp.users().find((user) => user.email === email)?.app_metadata?.roles ?? []
+const rolesOf = (email: string) => bridge.rolesOf(email)
 
 // Role changes are ordered by when events happened: each event here happens after the one before.
 let clock = Math.floor(Date.now() / 1000)
