@@ -35,11 +35,12 @@ export type ClaimAttempt =
   /** Someone else holds a live lease: answer "try later". */
   | { kind: 'busy'; retryAfterSeconds: number }
 
-/** The key was first claimed for another body: whatever this one is, it is not that event. */
-export type BoundClaimAttempt = ClaimAttempt | { kind: 'mismatch' }
-
-/** `seenBefore` said to leave a claim that was taken before alone. */
-export type EventClaimRaw = BoundClaimAttempt | { kind: 'withheld' }
+export type EventClaimRaw =
+  | ClaimAttempt
+  /** The key was first claimed for another body: whatever this one is, it is not that event. */
+  | { kind: 'mismatch' }
+  /** `seenBefore` said to leave a claim that was taken before alone. */
+  | { kind: 'withheld' }
 
 /** What an event's claim lets its caller see and say (the event log, which names events by their first arrival). */
 export interface ClaimWatch {
@@ -84,19 +85,13 @@ export async function tryClaim(key: string, options: ClaimOptions): Promise<Clai
 }
 
 /**
- * tryClaim for a key that stands for one signed body (an event): the first
- * claim records the body's digest, and a claim for another body under the same
- * key is a `mismatch`, whatever state the record is in, so it neither does the
- * work nor marks it done. A record without a digest is honoured as before.
- */
-export function tryClaimBound(key: string, digest: string, options: ClaimOptions): Promise<BoundClaimAttempt> {
-  return claimOnce(key, digest, options) as Promise<BoundClaimAttempt>
-}
-
-/**
- * An event's claim: bound to its body when there is a digest, and watched
- * (see ClaimWatch). `known`: the record as the caller just read it, which
- * the first turn uses instead of a create that would fail and a second read.
+ * An event's claim, watched (see ClaimWatch). With a digest it stands for
+ * one signed body: the first claim records the digest, and a claim for
+ * another body under the same key is a `mismatch`, whatever state the
+ * record is in, so it neither does the work nor marks it done (a record
+ * without a digest is honoured as before). `known`: the record as the
+ * caller just read it, which the first turn uses instead of a create that
+ * would fail and a second read.
  */
 export function tryClaimEvent(
   key: string,

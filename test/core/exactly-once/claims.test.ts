@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 
-import { claimWaiting, tryClaim, tryClaimBound, tryClaimEvent, type BoundClaimAttempt, type ClaimAttempt, type ClaimOptions, type ClaimRecord } from '../../../src/core/exactly-once/claims.ts'
+import { claimWaiting, tryClaim, tryClaimEvent, type ClaimAttempt, type ClaimOptions, type ClaimRecord, type EventClaimRaw } from '../../../src/core/exactly-once/claims.ts'
 import { createMemoryStore } from '../../../src/core/exactly-once/memory-store.ts'
 import type { KeyValueStore } from '../../../src/core/exactly-once/store.ts'
 
@@ -18,7 +18,7 @@ beforeEach(() => {
   options = { store, now: () => t, leaseMs: LEASE_MS }
 })
 
-function claimed(attempt: ClaimAttempt | BoundClaimAttempt) {
+function claimed(attempt: ClaimAttempt | EventClaimRaw) {
   if (attempt.kind !== 'claimed') throw new Error(`expected a claim, got ${JSON.stringify(attempt)}`)
   return attempt.claim
 }
@@ -106,34 +106,34 @@ describe('tryClaim', () => {
   })
 })
 
-describe('tryClaimBound: a claim bound to the signed body it was first taken for', () => {
+describe('tryClaimEvent with a digest: a claim bound to the signed body it was first taken for', () => {
   const BODY = 'a'.repeat(64)
   const OTHER = 'b'.repeat(64)
 
   it('records the digest and keeps it through a release and a retry of the same body', async () => {
-    await claimed(await tryClaimBound(KEY, BODY, options)).release()
+    await claimed(await tryClaimEvent(KEY, BODY, options)).release()
     expect(await stored()).toMatchObject({ state: 'released', digest: BODY })
     t += 1_000
-    await claimed(await tryClaimBound(KEY, BODY, options)).complete('invited')
+    await claimed(await tryClaimEvent(KEY, BODY, options)).complete('invited')
     expect(await stored()).toMatchObject({ state: 'done', digest: BODY, firstSeen: START })
-    expect(await tryClaimBound(KEY, BODY, options)).toEqual({ kind: 'done', outcome: 'invited' })
+    expect(await tryClaimEvent(KEY, BODY, options)).toEqual({ kind: 'done', outcome: 'invited' })
   })
 
   it.each(['pending', 'released', 'done'] as const)('refuses another body under the key while it is %s, and writes nothing', async (state) => {
-    const claim = claimed(await tryClaimBound(KEY, BODY, options))
+    const claim = claimed(await tryClaimEvent(KEY, BODY, options))
     if (state === 'released') await claim.release()
     if (state === 'done') await claim.complete('invited')
     const before = await store.get(KEY)
     t += LEASE_MS // an expired lease is no opening for another body either
-    expect(await tryClaimBound(KEY, OTHER, options)).toEqual({ kind: 'mismatch' })
+    expect(await tryClaimEvent(KEY, OTHER, options)).toEqual({ kind: 'mismatch' })
     expect(await store.get(KEY)).toEqual(before)
   })
 
   it('honours a record written before claims were bound (no digest) as before, and binds it on takeover', async () => {
     await store.create<ClaimRecord>(KEY, { state: 'done', outcome: 'invited', at: START, firstSeen: START })
-    expect(await tryClaimBound(KEY, OTHER, options)).toEqual({ kind: 'done', outcome: 'invited' })
+    expect(await tryClaimEvent(KEY, OTHER, options)).toEqual({ kind: 'done', outcome: 'invited' })
     await store.create<ClaimRecord>('event/github/old', { state: 'released', at: START, firstSeen: START - 1_000 })
-    const takeover = claimed(await tryClaimBound('event/github/old', BODY, options))
+    const takeover = claimed(await tryClaimEvent('event/github/old', BODY, options))
     expect(takeover.firstSeen).toBe(START - 1_000)
     expect((await store.get<ClaimRecord>('event/github/old'))?.value).toMatchObject({ state: 'pending', digest: BODY })
   })
