@@ -21,6 +21,7 @@ export function openNetlifyBlobsStore(options: NetlifyBlobsStoreOptions = {}): K
     }))
   return {
     get: async (key) => (await open()).get(key),
+    read: async (key) => (await open()).read!(key),
     create: async (key, value) => (await open()).create(key, value),
     replace: async (key, value, etag) => (await open()).replace(key, value, etag),
     list: async (prefix, listOptions) => (await open()).list(prefix, listOptions),
@@ -39,6 +40,9 @@ export function createBlobsStore(store: Store): KeyValueStore {
       if (!found) return null
       if (found.etag) return { value: found.data as T, etag: found.etag }
       return getWithListedEtag<T>(store, key)
+    },
+    async read<T>(key: string): Promise<T | null> {
+      return (await call('read', key, () => store.get(key, { type: 'json', consistency: 'strong' }))) as T | null
     },
     async create<T>(key: string, value: T): Promise<CreateResult> {
       const result = await call('create', key, () => store.setJSON(key, value, { onlyIfNew: true }))

@@ -1,6 +1,7 @@
 import type { Store } from '@netlify/blobs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
+import { readValue } from '../../src/core/exactly-once/store.ts'
 import { createBlobsStore, openNetlifyBlobsStore } from '../../src/stores/blobs-store.ts'
 import { runStoreContract } from './contract.ts'
 import { startLocalBlobsServer, type LocalBlobsServer } from './local-blobs-server.ts'
@@ -45,6 +46,7 @@ describe('openNetlifyBlobsStore', () => {
     const store = openNetlifyBlobsStore({ name: 'opened', ...server.options('api') })
     await store.create('person/a@example.com', { v: 1 })
     expect((await createBlobsStore(server.store('opened', 'api')).get('person/a@example.com'))?.value).toEqual({ v: 1 })
+    expect(await readValue(store, 'person/a@example.com')).toEqual({ v: 1 })
   })
 
   it('outside a Blobs environment it still opens (nothing is loaded yet); each use answers 503 store_unavailable saying why', async () => {
@@ -63,6 +65,27 @@ describe('openNetlifyBlobsStore', () => {
     const { edgeURL, siteID, token } = server.options('edge')
     const store = openNetlifyBlobsStore({ siteID, token, edgeURL })
     await expect(store.get('k')).rejects.toMatchObject({ status: 503, cause: { name: 'BlobsConsistencyError' } })
+  })
+})
+
+describe('createBlobsStore: reading a value without its etag', () => {
+  it('is one request, where get must also list to learn the etag the local server does not send', async () => {
+    const requests: string[] = []
+    const counted = await startLocalBlobsServer({
+      onAnswered: (request) => requests.push(`${request.method}${new URL(request.url).searchParams.has('prefix') ? ' list' : ''}`),
+    })
+    try {
+      const store = createBlobsStore(counted.store('value-reads', 'edge'))
+      await store.create('meta/person-hash-key', { key: 'k1' })
+      requests.length = 0
+      expect(await readValue(store, 'meta/person-hash-key')).toEqual({ key: 'k1' })
+      expect(requests).toEqual(['GET'])
+      requests.length = 0
+      expect((await store.get('meta/person-hash-key'))?.etag).toEqual(expect.any(String))
+      expect(requests).toEqual(['GET', 'GET list', 'GET'])
+    } finally {
+      await counted.stop()
+    }
   })
 })
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
-import type { KeyValueStore } from '../../src/core/exactly-once/store.ts'
+import { readValue, type KeyValueStore } from '../../src/core/exactly-once/store.ts'
 
 /**
  * The behaviour every KeyValueStore must share. `open` gives a fresh, empty
@@ -29,6 +29,12 @@ export function runStoreContract(
     expect(created).toEqual({ created: true, etag: expect.any(String) })
     const found = await store.get('person/a@example.com')
     expect(found).toEqual({ value: { state: 'claimed', n: 1 }, etag: created.created ? created.etag : '' })
+  })
+
+  it('readValue answers the value get answers, and null for a missing key', async () => {
+    await store.create('ledger/stripe/abc', { userId: 'u1' })
+    expect(await readValue(store, 'ledger/stripe/abc')).toEqual({ userId: 'u1' })
+    expect(await readValue(store, 'ledger/stripe/missing')).toBeNull()
   })
 
   it('a second create of the same key is created:false and leaves the value alone', async () => {

@@ -1,4 +1,5 @@
 import type { Delivery, DeliveryResult } from '../domain/delivery.ts'
+import { readValue } from '../exactly-once/store.ts'
 import { quietly, retryable, type EventLogDeps, type Runner } from './context.ts'
 import { indexEvent } from './entries.ts'
 import { buryNew, enqueue } from './queue.ts'
@@ -43,9 +44,9 @@ export async function receiveDelivery(deps: EventLogDeps, delivery: Delivery, ru
   let waiting: { id: string; retryAt: number } | undefined
   const seenBefore = async (firstSeen: number | undefined) => {
     const { id, firstSeen: first } = await index(firstSeen, true)
-    const queued = await deps.store.get<QueuedEvent>(keys.pending(id))
+    const queued = await readValue<QueuedEvent>(deps.store, keys.pending(id))
     if (!queued) return true
-    waiting = { id, retryAt: queued.value.retryAt }
+    waiting = { id, retryAt: queued.retryAt }
     await recordWaiting(deps, { id, firstSeen: first, delivery, first: false })
     return false
   }

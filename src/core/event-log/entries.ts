@@ -1,5 +1,5 @@
 import type { Delivery } from '../domain/delivery.ts'
-import type { KeyValueStore } from '../exactly-once/store.ts'
+import { readValue, type KeyValueStore } from '../exactly-once/store.ts'
 import { eventLogId, keys, type LogEntry } from './records.ts'
 
 // Each turn means another writer updated the record between our read and
@@ -22,20 +22,20 @@ export async function indexEvent(
   const key = keys.index(delivery.source, delivery.eventId)
   const mine = { id: eventLogId(delivery.source, delivery.eventId, firstSeen), firstSeen }
   if (options.likelyExists) {
-    const existing = await store.get<{ id: string; firstSeen: number }>(key)
-    if (existing) return { ...existing.value, first: false }
+    const existing = await readValue<{ id: string; firstSeen: number }>(store, key)
+    if (existing) return { ...existing, first: false }
   }
   for (let turn = 0; turn < MAX_TURNS; turn++) {
     if ((await store.create(key, mine)).created) return { ...mine, first: true }
-    const existing = await store.get<{ id: string; firstSeen: number }>(key)
-    if (existing) return { ...existing.value, first: false }
+    const existing = await readValue<{ id: string; firstSeen: number }>(store, key)
+    if (existing) return { ...existing, first: false }
   }
   throw new Error(`The index ${key} kept changing`)
 }
 
 /** The bridge id of a sender's event, or null when the bridge never saw it. */
 export async function findEventId(store: KeyValueStore, source: string, eventId: string): Promise<string | null> {
-  return (await store.get<{ id: string }>(keys.index(source, eventId)))?.value.id ?? null
+  return (await readValue<{ id: string }>(store, keys.index(source, eventId)))?.id ?? null
 }
 
 /**

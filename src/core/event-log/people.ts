@@ -2,7 +2,7 @@ import { maskEmail, normaliseEmail, personId } from '../domain/email.ts'
 import { BadRequestError } from '../domain/errors.ts'
 import type { IdentityUser } from '../domain/identity.ts'
 import type { ClaimRecord } from '../exactly-once/claims.ts'
-import type { KeyValueStore } from '../exactly-once/store.ts'
+import { readValue, type KeyValueStore } from '../exactly-once/store.ts'
 import { keys, type PersonEntry } from './records.ts'
 
 export interface PersonAnswer {
@@ -33,8 +33,8 @@ export async function lookUpPerson(
   const address = normaliseEmail(email)
   if (!address) throw new BadRequestError('email must be an email address, e.g. ?email=ann@example.com')
   const id = personId(address, await deps.hashKey())
-  const [claim, entry] = await Promise.all([store.get<ClaimRecord>(`person/${id}`), store.get<PersonEntry>(keys.person(id))])
-  const done = claim?.value.state === 'done' ? claim.value : null
+  const [claim, entry] = await Promise.all([readValue<ClaimRecord>(store, `person/${id}`), readValue<PersonEntry>(store, keys.person(id))])
+  const done = claim?.state === 'done' ? claim : null
   let roles: string[] | null = null
   try {
     const user = await deps.findUser?.(address)
@@ -45,11 +45,11 @@ export async function lookUpPerson(
   return {
     email: maskEmail(address),
     invited: done !== null && (done.outcome === 'invited' || done.outcome === 'already_registered'),
-    at: entry?.value.at ?? done?.at ?? null,
+    at: entry?.at ?? done?.at ?? null,
     outcome: done?.outcome ?? null,
-    source: entry?.value.source ?? null,
-    eventId: entry?.value.eventId ?? null,
-    id: entry?.value.id ?? null,
+    source: entry?.source ?? null,
+    eventId: entry?.eventId ?? null,
+    id: entry?.id ?? null,
     roles,
   }
 }

@@ -1,4 +1,4 @@
-import type { KeyValueStore } from '../exactly-once/store.ts'
+import { readValue, type KeyValueStore } from '../exactly-once/store.ts'
 import { findEventId } from './entries.ts'
 import { idOfKey, keys, parseEventLogId, PREFIX, type EventStatus, type LogEntry } from './records.ts'
 
@@ -40,7 +40,7 @@ export async function listEvents(store: KeyValueStore, filter: EventFilter): Pro
       const parsed = parseEventLogId(id)
       if (filter.since !== undefined && parsed && parsed.firstSeen < filter.since) return { events, next: null }
       if (filter.source && parsed?.source !== filter.source) continue
-      const entry = prefix === PREFIX.log ? (record.value as LogEntry) : (await store.get<LogEntry>(keys.log(id)))?.value
+      const entry = prefix === PREFIX.log ? (record.value as LogEntry) : await readValue<LogEntry>(store, keys.log(id))
       if (!entry || (filter.status && entry.status !== filter.status)) continue
       events.push(entry)
       if (events.length >= filter.limit) return { events, next: after }
@@ -53,7 +53,7 @@ export async function listEvents(store: KeyValueStore, filter: EventFilter): Pro
 /** An event by the bridge's id, or by `<source>:<the sender's event id>`. */
 export async function findEvent(store: KeyValueStore, ref: string): Promise<LogEntry | null> {
   const id = parseEventLogId(ref) ? ref : await idOfSendersEvent(store, ref)
-  return id ? ((await store.get<LogEntry>(keys.log(id)))?.value ?? null) : null
+  return id ? readValue<LogEntry>(store, keys.log(id)) : null
 }
 
 async function idOfSendersEvent(store: KeyValueStore, ref: string): Promise<string | null> {

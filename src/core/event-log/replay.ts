@@ -1,3 +1,4 @@
+import { readValue } from '../exactly-once/store.ts'
 import { quietly, type EventLogDeps, type Runner } from './context.ts'
 import { runQueued } from './queue.ts'
 import { keys, type LogEntry, type QueuedEvent } from './records.ts'
@@ -30,11 +31,11 @@ export async function replayEvent(deps: EventLogDeps, id: string, run: Runner): 
   }
   const pending = await store.get<QueuedEvent>(keys.pending(id))
   if (!pending) {
-    const entry = (await store.get<LogEntry>(keys.log(id)))?.value
+    const entry = await readValue<LogEntry>(store, keys.log(id))
     return entry ? { id, status: entry.status, outcome: entry.status === 'done' ? 'duplicate' : (entry.outcome ?? null), ran: false } : null
   }
   const state = await runQueued(deps, { key: keys.pending(id), ...pending }, run, 'replay')
-  const entry = (await store.get<LogEntry>(keys.log(id)))?.value
+  const entry = await readValue<LogEntry>(store, keys.log(id))
   return {
     id,
     status: entry?.status ?? 'pending',

@@ -1,5 +1,5 @@
 import { personId } from '../domain/email.ts'
-import type { KeyValueStore } from './store.ts'
+import { readValue, type KeyValueStore } from './store.ts'
 
 /** The identity account a sender's subject was granted or invited to. */
 export interface LedgerLink {
@@ -26,7 +26,7 @@ export function ledgerKey(source: string, subject: string, hashKey: string): str
 }
 
 export async function readLink(store: KeyValueStore, key: string): Promise<LedgerLink | null> {
-  return (await store.get<LedgerLink>(key))?.value ?? null
+  return readValue<LedgerLink>(store, key)
 }
 
 /**

@@ -36,6 +36,13 @@ const LIST_MAX_LIMIT = 1000
 
 export interface KeyValueStore {
   get<T>(key: string): Promise<StoredRecord<T> | null>
+  /**
+   * The value alone, for a reader that will not write it back. Optional: a
+   * store whose etag costs more than its value (the local Blobs server sends
+   * none, so get lists to learn it) answers this in one request. Call it
+   * through readValue, which falls back to get.
+   */
+  read?<T>(key: string): Promise<T | null>
   /** Writes only when no record exists under `key`. Losing the race is a value, not an error. */
   create<T>(key: string, value: T): Promise<CreateResult>
   /** Writes only when the current record still has `etag`. */
@@ -45,6 +52,12 @@ export interface KeyValueStore {
   /** Removes the record; with `etag`, only while it still has that etag. A missing record is `deleted: false`. */
   delete(key: string, etag?: string): Promise<{ deleted: boolean }>
   close?(): Promise<void> | void
+}
+
+/** A record's value without its etag: one request where the store can skip the etag. */
+export async function readValue<T>(store: KeyValueStore, key: string): Promise<T | null> {
+  if (store.read) return store.read<T>(key)
+  return (await store.get<T>(key))?.value ?? null
 }
 
 /** The page size a listing asked for, within the contract's bounds. */

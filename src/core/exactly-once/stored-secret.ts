@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { KeyValueStore } from './store.ts'
+import { readValue, type KeyValueStore } from './store.ts'
 
 /**
  * A secret the bridge generates once and keeps in its store (the person
@@ -20,13 +20,13 @@ export function storedSecret(store: KeyValueStore, key: string, configured?: str
 }
 
 async function loadOrCreate(store: KeyValueStore, key: string): Promise<string> {
-  const existing = await store.get<{ key: string }>(key)
-  if (existing) return existing.value.key
+  const existing = await readValue<{ key: string }>(store, key)
+  if (existing) return existing.key
   await store.create(key, { key: randomBytes(32).toString('base64url') })
   // Read back rather than trust our own value: another instance may have won the create.
-  const stored = await store.get<{ key: string }>(key)
+  const stored = await readValue<{ key: string }>(store, key)
   if (!stored) throw new Error(`The store lost the secret ${key} it just wrote`)
-  return stored.value.key
+  return stored.key
 }
 
 /** Where the generated secrets live. */
