@@ -25,7 +25,7 @@ else await runFlood(Number(process.argv[2] ?? 1500), process.argv[3])
 async function runBridge(inflight: string): Promise<void> {
   const { createApp } = await import('../src/app.ts')
   const { loadConfig } = await import('../src/core/config/config.ts')
-  const { SENDERS } = await import('../src/handlers/registry.ts')
+  const { SENDERS } = await import('../src/handlers/senders.ts')
   const { openSqliteStore } = await import('../src/stores/sqlite-store.ts')
   const { listen } = await import('../src/local/listen.ts')
   const dir = mkdtempSync(join(tmpdir(), 'invite-bridge-flood-'))

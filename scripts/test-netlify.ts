@@ -22,7 +22,8 @@ import { deliver, ensureNetlifyCli, serveFunctions, type Answer } from './netlif
 import { runSuite, seconds, type Suite } from './suite.ts'
 import { sampleAccountHex } from '../src/handlers/sample-ids.ts'
 import { paddleSampleCustomerId } from '../src/handlers/paddle/samples.ts'
-import { findSender, SENDERS } from '../src/handlers/registry.ts'
+import { findSender } from '../src/handlers/registry.ts'
+import { SENDERS } from '../src/handlers/senders.ts'
 import { servePaddleApi } from '../test/helpers/paddle-api.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')

@@ -13,7 +13,7 @@ import { hashKeyLoader } from './core/exactly-once/hash-key.ts'
 import type { PipelineDeps } from './core/pipeline/process.ts'
 import { createEventLog, type Deferred } from './core/event-log/event-log.ts'
 import { SECRET_RECORDS, storedSecret } from './core/exactly-once/stored-secret.ts'
-import { cataloguesOf, SENDERS, senderStates } from './handlers/registry.ts'
+import { cataloguesOf, SENDER_RUNTIMES, senderStates } from './handlers/registry.ts'
 import { registerAdminApi } from './handlers/routes/admin-api.ts'
 import { bodyBudget, bodyLimit } from './handlers/routes/body-limit.ts'
 import { adminPageRoute } from './handlers/routes/admin-page.ts'
@@ -22,7 +22,7 @@ import { healthRoute } from './handlers/routes/health.ts'
 import { invitesRoute } from './handlers/routes/invites.ts'
 import { logRequest } from './handlers/routes/request-log.ts'
 import { webhookRoute } from './handlers/routes/webhook.ts'
-import type { Sender } from './handlers/sender.ts'
+import type { SenderRuntime } from './handlers/sender.ts'
 import { assertRulesConfigured, defaultRules } from './rules/load.ts'
 import type { RulesFile } from './rules/schema.ts'
 
@@ -39,8 +39,8 @@ export interface AppDeps {
   identity?: (c: Context) => IdentityClient
   /** Which events invite whom with which roles; defaults to each sender's invite-only defaults. */
   rules?: RulesFile
-  /** The webhook senders served at /webhooks/<name>; defaults to the built-in ones (SENDERS). */
-  senders?: readonly Sender[]
+  /** The webhook senders served at /webhooks/<name>; defaults to the built-in ones (SENDER_RUNTIMES). */
+  senders?: readonly SenderRuntime[]
   /**
    * How this request's runtime runs work once the answer is out, and stays
    * alive for it (Netlify's context.waitUntil). Absent, or answering
@@ -64,7 +64,7 @@ export interface AppDeps {
  */
 export function createApp(deps: AppDeps): Hono {
   const { config, store } = deps
-  const senders = deps.senders ?? SENDERS
+  const senders = deps.senders ?? SENDER_RUNTIMES
   const catalogues = cataloguesOf(senders)
   const now = deps.now ?? Date.now
   const log = deps.log ?? jsonLineLogger

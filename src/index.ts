@@ -10,13 +10,14 @@ export { createApp, type AppDeps } from './app.ts'
 export { loadConfig, type BridgeConfig, type IdentitySettings, type SenderConfig } from './core/config/config.ts'
 export type { Env } from './core/config/env.ts'
 
-export { SENDERS, cataloguesOf, findSender } from './handlers/registry.ts'
-export type { Sender } from './handlers/sender.ts'
+export { SENDER_RUNTIMES, cataloguesOf, findSender } from './handlers/registry.ts'
+export { SENDERS, loadSenders, loadSendersFromFile } from './handlers/senders.ts'
+export type { Sender, SenderRuntime } from './handlers/sender.ts'
 export { createSupabaseClient } from './core/clients/supabase-client.ts'
 
 export { defineConfig, defaultRules, parseRules } from './rules/load.ts'
 export { readRulesInput, RULES_FILE_NAME } from './rules/file.ts'
-export { loadSenders, loadSendersFromFile, type SendersAndRules } from './handlers/load-senders.ts'
+export { loadSenderRuntimes, type SendersAndRules } from './handlers/load-senders.ts'
 export type { Rule, RulesFile } from './rules/schema.ts'
 
 export type { CreateResult, KeyValueStore, ReplaceResult, StoredRecord } from './core/exactly-once/store.ts'

@@ -3,8 +3,8 @@ import { createApp } from './app.ts'
 import { loadConfig } from './core/config/config.ts'
 import { StartupError } from './core/domain/errors.ts'
 import type { RuntimeIdentity } from './core/domain/identity.ts'
-import { loadSenders } from './handlers/load-senders.ts'
-import type { Sender } from './handlers/sender.ts'
+import { loadSenderRuntimes } from './handlers/load-senders.ts'
+import type { SenderRuntime } from './handlers/sender.ts'
 import { openSiteStore } from './netlify-store.ts'
 
 declare global {
@@ -21,8 +21,8 @@ export { createNetlifySweeper } from './netlify-sweep.ts'
 export interface NetlifyBridgeOptions {
   /** The site's rules file as imported JSON (it is bundled: a function has no file system to read at run time); its `sources` add senders. */
   rules?: unknown
-  /** The built-in senders (default: SENDERS). */
-  senders?: readonly Sender[]
+  /** The built-in senders (default: SENDER_RUNTIMES; a Sender with its tools serves as well). */
+  senders?: readonly SenderRuntime[]
 }
 
 /**
@@ -41,7 +41,7 @@ export function createNetlifyHandler(options: NetlifyBridgeOptions = {}): Netlif
   let handler: ((req: Request, context: Context) => Response | Promise<Response>) | undefined
 
   const build = () => {
-    const { senders, rules } = loadSenders(options.rules, options.senders ? { builtIn: options.senders } : {})
+    const { senders, rules } = loadSenderRuntimes(options.rules, options.senders ? { builtIn: options.senders } : {})
     const app = createApp({
       config: loadConfig(process.env, senders),
       store: openSiteStore(process.env),

@@ -1,6 +1,6 @@
 import type { Env } from '../core/config/env.ts'
 import type { Catalogues } from '../rules/match.ts'
-import { loadSendersFromFile } from '../handlers/load-senders.ts'
+import { loadSendersFromFile } from '../handlers/senders.ts'
 import type { Rule } from '../rules/schema.ts'
 
 /**

@@ -1,17 +1,26 @@
-import type { Env } from '../core/config/env.ts'
-import { readRulesInput, RULES_FILE_NAME } from '../rules/file.ts'
+import type { EventSpec } from '../core/domain/catalogue.ts'
+import { RULES_FILE_NAME } from '../rules/file.ts'
 import { defaultRules, parseRules } from '../rules/load.ts'
 import type { RulesFile } from '../rules/schema.ts'
-import { definedSender, eventsNamed } from './defined/sender.ts'
-import { readSourceDefinitions } from './defined/schema.ts'
-import { cataloguesOf, SENDERS } from './registry.ts'
-import type { Sender } from './sender.ts'
+import { definedRuntime, eventsNamed } from './defined/runtime.ts'
+import { readSourceDefinitions, type SourceDefinition } from './defined/schema.ts'
+import { cataloguesOf, SENDER_RUNTIMES } from './registry.ts'
+import type { SenderRuntime } from './sender.ts'
 
-export interface SendersAndRules {
+export interface SendersAndRules<S extends SenderRuntime = SenderRuntime> {
   /** The built-in senders, then those the rules file defines. */
-  senders: readonly Sender[]
+  senders: readonly S[]
   rules: RulesFile
 }
+
+/** Which senders to build: the built-in ones, and how a definition in the rules file becomes one. */
+export interface SenderKind<S extends SenderRuntime> {
+  builtIn: readonly S[]
+  define: (definition: SourceDefinition, events: readonly EventSpec[]) => S
+}
+
+/** As a deployed bridge runs them: no CLI tools (see senders.ts for those). */
+export const RUNTIMES: SenderKind<SenderRuntime> = { builtIn: SENDER_RUNTIMES, define: definedRuntime }
 
 /**
  * The senders and the rules a rules file makes, in two steps: its `sources`
@@ -19,23 +28,21 @@ export interface SendersAndRules {
  * file) gives the built-in senders and the default rules. Every runtime and
  * command builds its senders here. Throws RulesError naming each bad field.
  */
-export function loadSenders(input: unknown, options: { builtIn?: readonly Sender[]; origin?: string } = {}): SendersAndRules {
-  const builtIn = options.builtIn ?? SENDERS
+export function loadSendersOf<S extends SenderRuntime>(kind: SenderKind<S>, input: unknown, origin = RULES_FILE_NAME): SendersAndRules<S> {
+  const { builtIn, define } = kind
   if (input === undefined) return { senders: builtIn, rules: defaultRules(cataloguesOf(builtIn)) }
-  const origin = options.origin ?? RULES_FILE_NAME
   const definitions = readSourceDefinitions(
     input,
     builtIn.map((sender) => sender.name),
     origin,
   )
   // Before the rules are read a defined sender's events are open; afterwards they are the ones the rules name.
-  const rules = parseRules(input, cataloguesOf([...builtIn, ...definitions.map((definition) => definedSender(definition, []))]), origin)
-  const defined = definitions.map((definition) => definedSender(definition, eventsNamed(rules.rules, definition.name)))
+  const rules = parseRules(input, cataloguesOf([...builtIn, ...definitions.map((definition) => definedRuntime(definition, []))]), origin)
+  const defined = definitions.map((definition) => define(definition, eventsNamed(rules.rules, definition.name)))
   return { senders: [...builtIn, ...defined], rules }
 }
 
-/** The local server's and the CLI's: the rules file (INVITE_BRIDGE_CONFIG, else ./invite-bridge.config.json) or none; path null = the defaults. */
-export async function loadSendersFromFile(env: Env, cwd = process.cwd()): Promise<SendersAndRules & { path: string | null }> {
-  const file = await readRulesInput(env, cwd)
-  return { ...loadSenders(file?.input, file ? { origin: file.path } : {}), path: file?.path ?? null }
+/** The senders a deployed bridge serves, and its rules: `builtIn` replaces the shipped senders. */
+export function loadSenderRuntimes(input: unknown, options: { builtIn?: readonly SenderRuntime[]; origin?: string } = {}): SendersAndRules {
+  return loadSendersOf(options.builtIn ? { ...RUNTIMES, builtIn: options.builtIn } : RUNTIMES, input, options.origin)
 }

@@ -1,25 +1,26 @@
 import type { BridgeConfig, SenderConfig } from '../core/config/config.ts'
 import type { SenderCatalogue } from '../core/domain/catalogue.ts'
-import { githubSender } from './github/index.ts'
-import { lemonSqueezySender } from './lemonsqueezy/index.ts'
-import { polarSender } from './polar/index.ts'
-import { paddleSender } from './paddle/index.ts'
-import type { Sender } from './sender.ts'
-import { shopifySender } from './shopify/index.ts'
-import { stripeSender } from './stripe/index.ts'
+import { githubRuntime } from './github/runtime.ts'
+import { lemonSqueezyRuntime } from './lemonsqueezy/runtime.ts'
+import { paddleRuntime } from './paddle/runtime.ts'
+import { polarRuntime } from './polar/runtime.ts'
+import type { SenderRuntime } from './sender.ts'
+import { shopifyRuntime } from './shopify/runtime.ts'
+import { stripeRuntime } from './stripe/runtime.ts'
 
 /**
- * The senders the bridge ships. Adding one is adding a folder and a line
- * here: routes, the rules schema, `send`, the API-key check, `/health` and
- * the startup banner all follow from this list.
+ * The senders the bridge ships, as a deployed bridge runs them (the CLI's
+ * SENDERS, in senders.ts, adds their tools). Adding one is adding a folder
+ * and a line here and there: routes, the rules schema, `send`, the API-key
+ * check, `/health` and the startup banner all follow from these lists.
  */
-export const SENDERS: readonly Sender[] = [stripeSender, githubSender, polarSender, lemonSqueezySender, paddleSender, shopifySender]
+export const SENDER_RUNTIMES: readonly SenderRuntime[] = [stripeRuntime, githubRuntime, polarRuntime, lemonSqueezyRuntime, paddleRuntime, shopifyRuntime]
 
-export function cataloguesOf(senders: readonly Sender[]): SenderCatalogue[] {
+export function cataloguesOf(senders: readonly SenderRuntime[]): SenderCatalogue[] {
   return senders.map((sender) => sender.catalogue)
 }
 
-export function findSender(senders: readonly Sender[], name: string): Sender | undefined {
+export function findSender<S extends SenderRuntime>(senders: readonly S[], name: string): S | undefined {
   return senders.find((sender) => sender.name === name)
 }
 
@@ -29,14 +30,14 @@ export function findSender(senders: readonly Sender[], name: string): Sender | u
  * start` and `check-config` all ask these two questions the same way.
  */
 export interface SenderStates {
-  config(sender: Sender): SenderConfig
+  config(sender: SenderRuntime): SenderConfig
   enabled(source: string): boolean
   hasApiKey(source: string): boolean
 }
 
-export function senderStates(senders: readonly Sender[], config: Pick<BridgeConfig, 'senders'>): SenderStates {
+export function senderStates(senders: readonly SenderRuntime[], config: Pick<BridgeConfig, 'senders'>): SenderStates {
   // A sender the settings were not read for has no secret: it is off, like one whose variable is unset.
-  const configOf = (sender: Sender): SenderConfig => config.senders[sender.name] ?? { secrets: [], settings: sender.readSettings({}) }
+  const configOf = (sender: SenderRuntime): SenderConfig => config.senders[sender.name] ?? { secrets: [], settings: sender.readSettings({}) }
   const named = (source: string) => findSender(senders, source)
   return {
     config: configOf,
@@ -52,6 +53,6 @@ export function senderStates(senders: readonly Sender[], config: Pick<BridgeConf
 }
 
 /** Can the sender read its own API with these settings (is its key set)? Building the reads does no I/O. */
-export function canReadApi(sender: Sender, settings: unknown): boolean {
+export function canReadApi(sender: SenderRuntime, settings: unknown): boolean {
   return Boolean(sender.reads?.(settings, fetch))
 }

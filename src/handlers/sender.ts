@@ -42,20 +42,28 @@ export interface SenderExplainer {
 }
 
 /**
- * A webhook sender, in one folder: its catalogue (the events and what they
- * mean), how it reads its settings, verify+map (`receive`), the reads its
- * API offers the pipeline, a signer, and the sample payloads `send` builds
- * from. The registry lists the senders; routes, rules, `send` and `/health`
- * are derived from it.
+ * What a deployed bridge runs of a webhook sender: its catalogue (the events
+ * and what they mean), how it reads its settings, verify+map (`receive`) and
+ * the reads its API offers the pipeline. The function is built from these
+ * alone, so the CLI's tools (below) cost it nothing at a cold start.
  */
-export interface Sender<Settings = any> extends SenderSettingsReader<Settings> {
+export interface SenderRuntime<Settings = any> extends SenderSettingsReader<Settings> {
   catalogue: SenderCatalogue
-  /** The header that names the event when the body alone does not (GitHub's X-GitHub-Event); `send --file` then needs the event named. */
-  eventHeader?: string
   /** Verifies against any of the secrets (throwing SignatureError or BadRequestError) and maps; the result is safe to act on. */
   receive(request: SignedRequest, config: SenderConfig<Settings>): Promise<Delivery>
   /** The sender's API reads for the pipeline; null when its settings allow none (no API key). */
   reads?(settings: Settings, doFetch: typeof fetch): SenderReads | null
+}
+
+/**
+ * A webhook sender, in one folder: its runtime (runtime.ts) and the tools
+ * `send`, `explain` and the tests use, a signer and the sample payloads
+ * `send` builds from (index.ts). The registries list the senders; routes,
+ * rules, `send` and `/health` are derived from them.
+ */
+export interface Sender<Settings = any> extends SenderRuntime<Settings> {
+  /** The header that names the event when the body alone does not (GitHub's X-GitHub-Event); `send --file` then needs the event named. */
+  eventHeader?: string
   /** Signs a body exactly as the provider does. `now` in ms; `deliveryId` where the provider sends one in a header. */
   sign(sample: SamplePayload, secret: string, options?: { now?: number; deliveryId?: string }): SignedDelivery
   /** Sample payloads by event type, for `send`; each call returns a fresh payload (a new event id). */

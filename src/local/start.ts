@@ -5,9 +5,9 @@ import { loadConfig, maskSecret, type BridgeConfig } from '../core/config/config
 import { postgresTarget, postgresUrl, runMode, withoutCredentials, type Env } from '../core/config/env.ts'
 import { maskEmail } from '../core/domain/email.ts'
 import { jsonLineLogger } from '../core/domain/log.ts'
-import { loadSendersFromFile } from '../handlers/load-senders.ts'
+import { loadSendersFromFile } from '../handlers/senders.ts'
 import { canReadApi, cataloguesOf } from '../handlers/registry.ts'
-import type { Sender } from '../handlers/sender.ts'
+import type { SenderRuntime } from '../handlers/sender.ts'
 import { createIdentitySandbox, type IdentitySandbox } from '../sandbox/identity-sandbox.ts'
 import { rulesNeedingApiKey } from '../rules/load.ts'
 import type { RulesFile } from '../rules/schema.ts'
@@ -143,7 +143,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
 
 function describe(facts: {
   config: BridgeConfig
-  senders: readonly Sender[]
+  senders: readonly SenderRuntime[]
   url: string
   dataDir: string
   production: boolean
@@ -181,7 +181,7 @@ function describe(facts: {
 }
 
 /** Senders whose rules need an API key that is not set, with that key's variable. */
-function sendersLackingKeys(senders: readonly Sender[], rules: RulesFile, env: Env): Map<string, string[]> {
+function sendersLackingKeys(senders: readonly SenderRuntime[], rules: RulesFile, env: Env): Map<string, string[]> {
   const needing = new Set(rulesNeedingApiKey(rules.rules, cataloguesOf(senders)).map((index) => rules.rules[index]!.source))
   return new Map(
     senders.flatMap((sender) => {

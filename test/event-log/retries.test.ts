@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { SENDERS } from '../../src/handlers/registry.ts'
+import { SENDERS } from '../../src/handlers/senders.ts'
 import type { SignedDelivery, Sender } from '../../src/handlers/sender.ts'
 import { adminCall, eventOf } from '../helpers/admin-api.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'

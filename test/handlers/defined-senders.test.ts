@@ -3,9 +3,9 @@ import { sign as octokitSign, verify as octokitVerify } from '@octokit/webhooks-
 import { describe, expect, it } from 'vitest'
 import { SignatureError } from '../../src/core/domain/errors.ts'
 import { readPointer, writePointer } from '../../src/handlers/defined/pointer.ts'
-import { loadSenders } from '../../src/handlers/load-senders.ts'
+import { loadSenders } from '../../src/handlers/senders.ts'
 import { signHmacSha256, verifyHmacSha256, type HmacScheme } from '../../src/handlers/schemes/hmac-sha256.ts'
-import { SENDERS } from '../../src/handlers/registry.ts'
+import { SENDERS } from '../../src/handlers/senders.ts'
 
 describe('JSON Pointers (RFC 6901)', () => {
   // The RFC's own example document, section 5.

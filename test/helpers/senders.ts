@@ -1,6 +1,7 @@
 import { loadConfig, type BridgeConfig } from '../../src/core/config/config.ts'
 import type { Env } from '../../src/core/config/env.ts'
-import { cataloguesOf, SENDERS } from '../../src/handlers/registry.ts'
+import { cataloguesOf } from '../../src/handlers/registry.ts'
+import { SENDERS } from '../../src/handlers/senders.ts'
 import { defaultRules, parseRules } from '../../src/rules/load.ts'
 import type { RulesFile } from '../../src/rules/schema.ts'
 

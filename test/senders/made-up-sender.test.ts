@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { SENDERS } from '../../src/handlers/registry.ts'
+import { SENDERS } from '../../src/handlers/senders.ts'
 import { parseRules } from '../../src/rules/load.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
 import { acmeSender } from './acme/index.ts'

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto'
 import { Webhook } from 'standardwebhooks'
 import { afterEach, describe, expect, it } from 'vitest'
-import { loadSenders } from '../../src/handlers/load-senders.ts'
+import { loadSenders } from '../../src/handlers/senders.ts'
 import { createNetlifyHandler } from '../../src/netlify.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
 import { ACME, CRM } from '../helpers/defined-senders.ts'

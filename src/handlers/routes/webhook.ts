@@ -7,10 +7,10 @@ import type { LogFields, Logger } from '../../core/domain/log.ts'
 import type { EventLog } from '../../core/event-log/event-log.ts'
 import { pipelineRunner } from '../../core/event-log/runner.ts'
 import { processDelivery, type PipelineDeps } from '../../core/pipeline/process.ts'
-import type { Sender } from '../sender.ts'
+import type { SenderRuntime } from '../sender.ts'
 
 export interface WebhookRouteOptions {
-  sender: Sender
+  sender: SenderRuntime
   /** The sender's secrets and settings; no secrets = disabled, the route refuses everything. */
   config: SenderConfig
   pipeline: (c: Context) => PipelineDeps

@@ -1,53 +1,10 @@
-import { httpUrl, optional, positiveInteger, type Env } from '../../core/config/env.ts'
-import { ConfigError } from '../../core/domain/errors.ts'
 import type { Sender } from '../sender.ts'
-import { createShopifyOrderReader, type ShopifyApiSettings } from './api.ts'
-import { shopifyCatalogue } from './catalogue.ts'
 import { shopifyExplainer } from './explain.ts'
-import { mapShopifyEvent } from './map.ts'
 import { shopifySamples } from './samples.ts'
 import { signShopify } from './sign.ts'
-import { verifyShopifyDelivery } from './verify.ts'
+import { shopifyRuntime, type ShopifySettings } from './runtime.ts'
 
-export interface ShopifySettings {
-  /** Reading a refunded order's buyer; null without SHOPIFY_ADMIN_TOKEN. */
-  api: ShopifyApiSettings | null
-}
+export type { ShopifySettings } from './runtime.ts'
 
-function readShopifySettings(env: Env): ShopifySettings {
-  const adminToken = optional(env, 'SHOPIFY_ADMIN_TOKEN')
-  if (!adminToken) return { api: null }
-  const shop = optional(env, 'SHOPIFY_SHOP')
-  if (shop !== undefined && !/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/i.test(shop)) {
-    throw new ConfigError(`SHOPIFY_SHOP must be the store's myshopify.com domain, like acme.myshopify.com, got "${shop}"`)
-  }
-  const shopUrl = httpUrl(env, 'SHOPIFY_API_URL', shop && `https://${shop}`)
-  if (!shopUrl) throw new ConfigError('SHOPIFY_ADMIN_TOKEN is set but SHOPIFY_SHOP is not: set it to the store (acme.myshopify.com)')
-  return {
-    api: {
-      adminToken,
-      shopUrl,
-      apiVersion: optional(env, 'SHOPIFY_API_VERSION') ?? '2026-07',
-      timeoutMs: positiveInteger(env, 'SHOPIFY_API_TIMEOUT_MS', 3000),
-    },
-  }
-}
-
-export const shopifySender: Sender<ShopifySettings> = {
-  name: 'shopify',
-  secretVariable: 'SHOPIFY_WEBHOOK_SECRET',
-  catalogue: shopifyCatalogue,
-  eventHeader: 'X-Shopify-Topic',
-  readSettings: readShopifySettings,
-  async receive(request, config) {
-    const { topic, webhookId, payload } = verifyShopifyDelivery(request, config.secrets)
-    return mapShopifyEvent(topic, webhookId, payload)
-  },
-  reads(settings, doFetch) {
-    if (!settings.api) return null
-    return { person: createShopifyOrderReader(settings.api, doFetch) }
-  },
-  sign: signShopify,
-  samples: shopifySamples,
-  explain: shopifyExplainer,
-}
+/** The sender with the tools `send`, `explain` and the tests use (a signer, samples, an explainer); the function serves the runtime alone. */
+export const shopifySender: Sender<ShopifySettings> = { ...shopifyRuntime, eventHeader: 'X-Shopify-Topic', sign: signShopify, samples: shopifySamples, explain: shopifyExplainer }
