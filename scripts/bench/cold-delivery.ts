@@ -86,8 +86,10 @@ export interface ColdDeliveryResult {
 
 /**
  * What hosted Blobs would be asked, the person hash key left out: the local
- * server sends no ETag on reads, so each read of an existing record costs a
- * LIST and a second GET there that the hosted service would not see.
+ * server sends no ETag on reads, so each read that needs an existing
+ * record's etag (to compare-and-swap it) costs a LIST and a second GET there
+ * that the hosted service would not see. Reads of a value alone are one GET
+ * on both (KeyValueStore.read).
  */
 function hostedCount(counts: Counts): number {
   const own = Object.entries(counts).filter(([kind]) => !kind.endsWith(' hash-key'))
@@ -174,8 +176,8 @@ export async function measureColdDelivery(bundles: { bridge: Bundle; stripeSampl
         `Blobs requests of one first delivery before the answer, by kind: ${byKind('before')}`,
         `Blobs requests after the answer (handed to context.waitUntil): ${byKind('after')}`,
         "\"hosted\" counts what hosted Blobs would be asked, leaving out the person hash key (read once per instance, written once per site): the stand-in is " +
-          "Netlify's local BlobsServer, which sends no ETag on reads, so each read of an existing record costs a LIST and a second GET there " +
-          'that the hosted service would not; it also holds each PUT 2 ms (see test/stores/local-blobs-server.ts)',
+          "Netlify's local BlobsServer, which sends no ETag on reads, so each read that needs an existing record's etag costs a LIST and a second GET there " +
+          'that the hosted service would not (a value read alone is one GET on both); it also holds each PUT 2 ms (see test/stores/local-blobs-server.ts)',
       ],
     }
   } finally {
