@@ -5,9 +5,9 @@ import type { RulesFile } from '../rules/schema.ts'
 import { definedRuntime, eventsNamed } from './defined/runtime.ts'
 import { readSourceDefinitions, type SourceDefinition } from './defined/schema.ts'
 import { cataloguesOf, SENDER_RUNTIMES } from './registry.ts'
-import type { SenderRuntime } from './sender.ts'
+import type { Sender, SenderRuntime } from './sender.ts'
 
-export interface SendersAndRules<S extends SenderRuntime = SenderRuntime> {
+export interface SendersAndRules<S extends SenderRuntime = Sender> {
   /** The built-in senders, then those the rules file defines. */
   senders: readonly S[]
   rules: RulesFile
@@ -20,10 +20,10 @@ export interface SenderKind<S extends SenderRuntime> {
 }
 
 /** As a deployed bridge runs them: no CLI tools (see senders.ts for those). */
-export const RUNTIMES: SenderKind<SenderRuntime> = { builtIn: SENDER_RUNTIMES, define: definedRuntime }
+const RUNTIMES: SenderKind<SenderRuntime> = { builtIn: SENDER_RUNTIMES, define: definedRuntime }
 
 /**
- * The senders and the rules a rules file makes, in two steps: its `sources`
+ * The senders (of `kind`: runtimes, or senders with their tools) and the rules a rules file makes, in two steps: its `sources`
  * become senders first, so its rules may name them. `input` undefined (no
  * file) gives the built-in senders and the default rules. Every runtime and
  * command builds its senders here. Throws RulesError naming each bad field.
@@ -37,12 +37,12 @@ export function loadSendersOf<S extends SenderRuntime>(kind: SenderKind<S>, inpu
     origin,
   )
   // Before the rules are read a defined sender's events are open; afterwards they are the ones the rules name.
-  const rules = parseRules(input, cataloguesOf([...builtIn, ...definitions.map((definition) => definedRuntime(definition, []))]), origin)
+  const rules = parseRules(input, cataloguesOf([...builtIn, ...definitions.map((definition) => define(definition, []))]), origin)
   const defined = definitions.map((definition) => define(definition, eventsNamed(rules.rules, definition.name)))
   return { senders: [...builtIn, ...defined], rules }
 }
 
 /** The senders a deployed bridge serves, and its rules: `builtIn` replaces the shipped senders. */
-export function loadSenderRuntimes(input: unknown, options: { builtIn?: readonly SenderRuntime[]; origin?: string } = {}): SendersAndRules {
+export function loadSenderRuntimes(input: unknown, options: { builtIn?: readonly SenderRuntime[]; origin?: string } = {}): SendersAndRules<SenderRuntime> {
   return loadSendersOf(options.builtIn ? { ...RUNTIMES, builtIn: options.builtIn } : RUNTIMES, input, options.origin)
 }

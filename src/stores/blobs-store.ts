@@ -3,6 +3,9 @@ import type { GetStoreOptions, Store } from '@netlify/blobs'
 import { BridgeError, UpstreamError } from '../core/domain/errors.ts'
 import { byteOrder, pageOfKeys, type CreateResult, type KeyValueStore, type ListOptions, type ListPage, type ReplaceResult, type StoredRecord } from '../core/exactly-once/store.ts'
 
+/** A store whose value reads are one request (see KeyValueStore.read). */
+type ValueReadingStore = KeyValueStore & Required<Pick<KeyValueStore, 'read'>>
+
 /** Store options minus `consistency`: exactly-once needs strong reads, so it is not a choice. */
 export type NetlifyBlobsStoreOptions = { name?: string } & Omit<GetStoreOptions, 'name' | 'consistency'>
 
@@ -13,7 +16,7 @@ export type NetlifyBlobsStoreOptions = { name?: string } & Omit<GetStoreOptions,
  * no Blobs environment hears so, as 503 store_unavailable, from that use.
  */
 export function openNetlifyBlobsStore(options: NetlifyBlobsStoreOptions = {}): KeyValueStore {
-  let opened: Promise<KeyValueStore> | undefined
+  let opened: Promise<ValueReadingStore> | undefined
   const open = () =>
     (opened ??= import('@netlify/blobs').then(({ getStore }) => createBlobsStore(getStore({ ...options, name: options.name ?? 'invite-bridge', consistency: 'strong' }))).catch((error: unknown) => {
       opened = undefined
@@ -21,7 +24,7 @@ export function openNetlifyBlobsStore(options: NetlifyBlobsStoreOptions = {}): K
     }))
   return {
     get: async (key) => (await open()).get(key),
-    read: async (key) => (await open()).read!(key),
+    read: async (key) => (await open()).read(key),
     create: async (key, value) => (await open()).create(key, value),
     replace: async (key, value, etag) => (await open()).replace(key, value, etag),
     list: async (prefix, listOptions) => (await open()).list(prefix, listOptions),
@@ -33,8 +36,8 @@ export function openNetlifyBlobsStore(options: NetlifyBlobsStoreOptions = {}): K
  * KeyValueStore over Netlify Blobs, whose `onlyIfNew` / `onlyIfMatch` writes
  * are atomic on the hosted service.
  */
-export function createBlobsStore(store: Store): KeyValueStore {
-  const kv: KeyValueStore = {
+export function createBlobsStore(store: Store): ValueReadingStore {
+  const kv: ValueReadingStore = {
     async get<T>(key: string): Promise<StoredRecord<T> | null> {
       const found = await call('read', key, () => store.getWithMetadata(key, { type: 'json', consistency: 'strong' }))
       if (!found) return null

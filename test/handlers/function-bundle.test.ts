@@ -3,6 +3,9 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { beforeAll, describe, expect, it } from 'vitest'
 
+import { SENDER_RUNTIMES } from '../../src/handlers/registry.ts'
+import { SENDERS } from '../../src/handlers/senders.ts'
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 /*
@@ -30,16 +33,31 @@ beforeAll(async () => {
   packages = Object.values(result.metafile.outputs).flatMap((output) => output.imports.filter((entry) => entry.external).map((entry) => entry.path))
 })
 
+describe('the two lists of built-in senders', () => {
+  it('SENDERS is SENDER_RUNTIMES with tools, in the same order: the CLI and npm start serve what the function serves', () => {
+    expect(SENDERS.map((sender) => sender.name)).toEqual(SENDER_RUNTIMES.map((sender) => sender.name))
+    SENDERS.forEach((sender, i) => {
+      const runtime = SENDER_RUNTIMES[i]!
+      expect({ receive: sender.receive, catalogue: sender.catalogue, readSettings: sender.readSettings, secretVariable: sender.secretVariable }).toEqual({
+        receive: runtime.receive,
+        catalogue: runtime.catalogue,
+        readSettings: runtime.readSettings,
+        secretVariable: runtime.secretVariable,
+      })
+      expect(sender.reads).toBe(runtime.reads)
+      expect(Object.keys(sender.samples).length).toBeGreaterThan(0)
+    })
+  })
+})
+
 describe('the Netlify function bundle', () => {
   it('carries every sender a deployed bridge serves', () => {
-    for (const sender of ['stripe', 'github', 'polar', 'lemonsqueezy', 'paddle', 'shopify']) {
-      expect(inputs).toContain(`src/handlers/${sender}/runtime.ts`)
-    }
+    for (const sender of SENDER_RUNTIMES) expect(inputs).toContain(`src/handlers/${sender.name}/runtime.ts`)
     expect(inputs).toContain('src/handlers/defined/runtime.ts')
   })
 
   it("leaves out the senders' CLI tools: signers, samples and explainers", () => {
-    const tools = inputs.filter((input) => /\/(sign|samples|explain)\.ts$|sample-ids\.ts$|handlers\/senders\.ts$|defined\/sender\.ts$/.test(input))
+    const tools = inputs.filter((input) => /\/(sign|samples|explain)\.ts$|\/samples\/|sample-ids\.ts$|handlers\/senders\.ts$|defined\/sender\.ts$/.test(input))
     expect(tools).toEqual([])
   })
 

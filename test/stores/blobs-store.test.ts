@@ -65,6 +65,7 @@ describe('openNetlifyBlobsStore', () => {
     const { edgeURL, siteID, token } = server.options('edge')
     const store = openNetlifyBlobsStore({ siteID, token, edgeURL })
     await expect(store.get('k')).rejects.toMatchObject({ status: 503, cause: { name: 'BlobsConsistencyError' } })
+    await expect(readValue(store, 'k')).rejects.toMatchObject({ status: 503, cause: { name: 'BlobsConsistencyError' } })
   })
 })
 
@@ -101,7 +102,7 @@ describe('createBlobsStore against BlobsServer failing a write', () => {
 })
 
 /** A Store whose methods answer as given; anything else fails the test. */
-function fakeStore(methods: Partial<Record<'getWithMetadata' | 'setJSON' | 'list', (...args: unknown[]) => unknown>>): Store {
+function fakeStore(methods: Partial<Record<'get' | 'getWithMetadata' | 'setJSON' | 'list', (...args: unknown[]) => unknown>>): Store {
   return methods as unknown as Store
 }
 
@@ -121,8 +122,9 @@ describe('createBlobsStore against a failing service', () => {
 
   it('a thrown client error becomes a 503 that keeps its cause', async () => {
     const cause = new Error('Netlify Blobs has generated an internal error (500 status code)')
-    const store = createBlobsStore(fakeStore({ getWithMetadata: async () => Promise.reject(cause) }))
+    const store = createBlobsStore(fakeStore({ getWithMetadata: async () => Promise.reject(cause), get: async () => Promise.reject(cause) }))
     await expect(store.get('k')).rejects.toMatchObject({ status: 503, code: 'store_unavailable', cause })
+    await expect(readValue(store, 'k')).rejects.toMatchObject({ status: 503, code: 'store_unavailable', cause })
   })
 
   it('replace with an empty etag writes nothing (the client would drop the condition)', async () => {

@@ -40,7 +40,9 @@ export interface KeyValueStore {
    * The value alone, for a reader that will not write it back. Optional: a
    * store whose etag costs more than its value (the local Blobs server sends
    * none, so get lists to learn it) answers this in one request. Call it
-   * through readValue, which falls back to get.
+   * through readValue, which falls back to get. A wrapper that intercepts
+   * get must intercept read too (or not spread it from the store it wraps),
+   * or value reads go around it.
    */
   read?<T>(key: string): Promise<T | null>
   /** Writes only when no record exists under `key`. Losing the race is a value, not an error. */

@@ -5,7 +5,9 @@ import type { Sender } from '../../../src/handlers/sender.ts'
 
 /**
  * A made-up sender, written the way a new one is added: one folder with its
- * catalogue, verify + map, signer and samples. Acme signs the body with
+ * catalogue, verify + map, signer and samples (in one file here; a built-in
+ * sender keeps what the function runs in runtime.ts and adds its tools in
+ * index.ts). Acme signs the body with
  * `X-Acme-Signature: <hex HMAC-SHA256>` and names the event in the body.
  */
 interface AcmeEvent {
