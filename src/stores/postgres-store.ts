@@ -11,6 +11,8 @@ export interface PostgresStoreOptions {
   poolMax?: number
   /** How long to wait for a connection, and for a statement's answer, before 503 (default 5000). */
   timeoutMs?: number
+  /** ms clock (tests move it to stand for an instance frozen between requests). */
+  now?: () => number
 }
 
 export interface PostgresStore extends KeyValueStore {
@@ -19,6 +21,8 @@ export interface PostgresStore extends KeyValueStore {
 
 const DEFAULT_POOL_MAX = 5
 const DEFAULT_TIMEOUT_MS = 5000
+/** An idle connection is closed after this long; a pool idle longer than this is not trusted (see connect). */
+const IDLE_MS = 10_000
 /** Versions come from a bigint sequence; anything else cannot be one of our etags. */
 const ETAG = /^[1-9][0-9]{0,18}$/
 
@@ -40,8 +44,25 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
   let pool: Promise<Pool> | undefined
   let ready: Promise<void> | undefined
   let closed = false
+  let lastUsed: number | undefined
+  const now = options.now ?? Date.now
 
-  const connect = () =>
+  const connect = () => {
+    const at = now()
+    if (pool && lastUsed !== undefined && at - lastUsed > IDLE_MS) {
+      // Idle longer than the pool keeps a connection: its idle timers should have closed them, but a
+      // Netlify instance is frozen between requests and its timers do not run, so what the pool still
+      // holds may have been dropped by the server or the network meanwhile (a query on it would wait out
+      // the timeout and answer 503). Start a fresh pool, as a process whose timers ran would have.
+      const stale = pool
+      pool = undefined
+      void stale.then((old) => old.end()).catch(() => {})
+    }
+    lastUsed = at
+    return openPool()
+  }
+
+  const openPool = () =>
     // Loaded on first use: a site on Blobs never pays for the driver. Netlify leaves packages out of a
     // function's bundle and ships the ones its trace finds (this import among them) beside it.
     (pool ??= import('pg').then(({ default: pg }) => {
@@ -53,7 +74,7 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
         // Client-side, so it holds behind a transaction-mode pooler that refuses a
         // statement_timeout startup parameter; a connection that timed out is discarded.
         query_timeout: timeoutMs,
-        idleTimeoutMillis: 10_000,
+        idleTimeoutMillis: IDLE_MS,
         keepAlive: true,
         application_name: 'invite-bridge',
         // A CLI run that used the store may exit without closing it.

@@ -1,5 +1,5 @@
 import { once } from 'node:events'
-import { createServer, type AddressInfo } from 'node:net'
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net'
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
@@ -178,5 +178,96 @@ describe('openPostgresStore', () => {
     await store.close()
     await store.close()
     await expect(store.get('k')).rejects.toMatchObject({ status: 503, code: 'store_unavailable' })
+  })
+})
+
+/**
+ * A loopback TCP relay to the test database that can go silent: its open
+ * connections stop carrying bytes either way, with no FIN or RST, as a
+ * connection dropped by a NAT or a pooler looks from an instance that was
+ * frozen meanwhile. New connections go through as before.
+ */
+async function silenceableRelay(target: URL) {
+  const pairs: Array<[Socket, Socket]> = []
+  let connections = 0
+  const relay = createServer((client) => {
+    connections++
+    const server = connect(Number(target.port), target.hostname)
+    client.pipe(server)
+    server.pipe(client)
+    const destroy = () => {
+      client.destroy()
+      server.destroy()
+    }
+    client.on('error', destroy)
+    server.on('error', destroy)
+    pairs.push([client, server])
+  })
+  relay.listen(0, '127.0.0.1')
+  await once(relay, 'listening')
+  const url = new URL(target.href)
+  url.hostname = '127.0.0.1'
+  url.port = String((relay.address() as AddressInfo).port)
+  return {
+    url: url.href,
+    connections: () => connections,
+    silenceAll() {
+      for (const [client, server] of pairs) {
+        client.unpipe(server)
+        server.unpipe(client)
+        client.pause()
+        server.pause()
+      }
+    },
+    close() {
+      for (const [client, server] of pairs) {
+        client.destroy()
+        server.destroy()
+      }
+      relay.close()
+    },
+  }
+}
+
+describe('openPostgresStore after a freeze', () => {
+  it('a pool idle longer than it keeps connections starts over, so a connection dropped while the instance was frozen is not used', async () => {
+    const { url } = await database.freshSchema()
+    const relay = await silenceableRelay(new URL(url))
+    let clock = 1_000_000
+    const store = openPostgresStore({ url: relay.url, timeoutMs: 1000, now: () => clock })
+    try {
+      await store.create('ledger/stripe/a', { userId: 'u1' })
+      clock += 1000
+      expect((await store.get('ledger/stripe/a'))?.value).toEqual({ userId: 'u1' })
+      expect(relay.connections()).toBe(1)
+
+      // Frozen for a minute: the pool's idle timer never ran, and its connection died without a word.
+      relay.silenceAll()
+      clock += 60_000
+      expect((await store.get('ledger/stripe/a'))?.value).toEqual({ userId: 'u1' })
+      expect(relay.connections()).toBe(2)
+    } finally {
+      await store.close().catch(() => {})
+      relay.close()
+    }
+  })
+
+  it('within that time the pool keeps its connection (a silent one then costs the timeout: 503, and the next call reconnects)', async () => {
+    const { url } = await database.freshSchema()
+    const relay = await silenceableRelay(new URL(url))
+    let clock = 1_000_000
+    const store = openPostgresStore({ url: relay.url, timeoutMs: 300, now: () => clock })
+    try {
+      await store.create('ledger/stripe/b', { userId: 'u2' })
+      relay.silenceAll()
+      clock += 5000
+      await expect(store.get('ledger/stripe/b')).rejects.toMatchObject({ status: 503, code: 'store_unavailable' })
+      expect(relay.connections()).toBe(1)
+      expect((await store.get('ledger/stripe/b'))?.value).toEqual({ userId: 'u2' })
+      expect(relay.connections()).toBe(2)
+    } finally {
+      await store.close().catch(() => {})
+      relay.close()
+    }
   })
 })
