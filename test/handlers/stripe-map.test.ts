@@ -50,6 +50,21 @@ describe('mapStripeEvent', () => {
     })
   })
 
+  it('counts a started subscription only once it is active or trialing: an incomplete one may never be paid', () => {
+    // Stripe's subscription object is the same in .created and .deleted; only its status differs here.
+    const started = (status: string) => {
+      const event = stripeEvent('customer.subscription.deleted', { object: { status } })
+      event.type = 'customer.subscription.created'
+      return mapStripeEvent(event)
+    }
+    expect(started('active')).toMatchObject({ recipient: { kind: 'account', account: 'cus_TbCdEfGhIjKlMn' }, subject: 'cus_TbCdEfGhIjKlMn' })
+    expect(started('active').skip).toBeUndefined()
+    expect(started('trialing').skip).toBeUndefined()
+    expect(started('incomplete').skip).toBe('the subscription is incomplete, not active or trialing: its first payment has not gone through')
+    // An ended subscription is still an end, whatever its status says.
+    expect(mapStripeEvent(stripeEvent('customer.subscription.deleted')).skip).toBeUndefined()
+  })
+
   it('names the customer as the subject of invoices and subscriptions, expanded or not, and none for a guest checkout', () => {
     expect(mapStripeEvent(stripeEvent('invoice.paid')).subject).toBe('cus_TbCdEfGhIjKlMn')
     expect(mapStripeEvent(stripeEvent('customer.subscription.deleted')).subject).toBe('cus_TbCdEfGhIjKlMn')

@@ -52,14 +52,14 @@ export const paddleCatalogue: SenderCatalogue = {
     },
     {
       type: 'adjustment.created',
-      meaning: 'a refund, credit or chargeback was raised on a transaction; counts only as an approved refund',
+      meaning: 'a refund, credit or chargeback was raised on a transaction; counts only as an approved full refund',
       about: 'the refunded customer (a customer_id)',
       effect: 'revoke',
       needs: ['person', 'items'],
     },
     {
       type: 'adjustment.updated',
-      meaning: 'an adjustment changed status (a refund approved after review); counts only as an approved refund',
+      meaning: 'an adjustment changed status (a refund approved after review); counts only as an approved full refund',
       about: 'the refunded customer (a customer_id)',
       effect: 'revoke',
       needs: ['person', 'items'],

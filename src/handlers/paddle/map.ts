@@ -30,6 +30,9 @@ export function mapPaddleEvent(event: PaddleEventLike, options: { sandbox: boole
   const base = {
     source: 'paddle' as const,
     eventId: event.event_id,
+    // Inside the signed body. A replay from Paddle's dashboard or API, or a second destination, is a new
+    // notification (another notification_id) of the same event: the same event, not a body to refuse.
+    idSigned: true as const,
     eventType: event.event_type,
     ...(Number.isFinite(occurredAt) ? { occurredAt } : {}),
     recipient: customer ? { kind: 'account' as const, account: customer } : null,
@@ -45,9 +48,14 @@ export function mapPaddleEvent(event: PaddleEventLike, options: { sandbox: boole
     case 'adjustment.updated': {
       const approvedRefund = data.action === 'refund' && data.status === 'approved'
       const transaction = text(data.transaction_id)
+      const notCounted = !approvedRefund
+        ? `adjustment is not an approved refund (action: ${text(data.action) ?? 'missing'}, status: ${text(data.status) ?? 'missing'})`
+        : !isFullRefund(data)
+          ? 'a partial refund: only a full refund counts'
+          : undefined
       return {
         ...base,
-        ...(approvedRefund ? {} : { skip: `adjustment is not an approved refund (action: ${text(data.action) ?? 'missing'}, status: ${text(data.status) ?? 'missing'})` }),
+        ...(notCounted ? { skip: notCounted } : {}),
         // Adjustment items point at transaction items by id: prices and products are read from the transaction when a rule needs them.
         facts: facts({ items: null, sandbox: options.sandbox }),
         ...(transaction ? { itemsFrom: transaction } : {}),
@@ -56,4 +64,15 @@ export function mapPaddleEvent(event: PaddleEventLike, options: { sandbox: boole
     default:
       return { ...base, skip: `event type ${event.event_type} does not invite anyone`, recipient: null, facts: { source: 'paddle', event: event.event_type } }
   }
+}
+
+/**
+ * Paddle marks an adjustment `full` or `partial` (its `type`); payloads
+ * without that field say it per item. Like a partial Stripe charge refund, a
+ * partial one (a goodwill credit of part of the price) takes nothing away.
+ */
+function isFullRefund(data: Loose): boolean {
+  if (data.type === 'full' || data.type === 'partial') return data.type === 'full'
+  const items = Array.isArray(data.items) ? (data.items as Loose[]) : []
+  return items.length > 0 && items.every((item) => item?.type === 'full')
 }

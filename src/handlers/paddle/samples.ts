@@ -46,5 +46,11 @@ function aboutCustomer(event: string) {
 export const paddleSamples: Record<string, (options: SampleOptions) => SamplePayload> = {
   'transaction.completed': aboutCustomer('transaction.completed'),
   'subscription.canceled': aboutCustomer('subscription.canceled'),
-  'adjustment.updated': aboutCustomer('adjustment.updated'),
+  // Paddle's fixture refunds part of the price, which takes nothing away: `send` sends the full refund a revoke rule acts on.
+  'adjustment.updated': (options) => {
+    const built = aboutCustomer('adjustment.updated')(options)
+    built.payload.data.type = 'full'
+    for (const item of built.payload.data.items) item.type = 'full'
+    return built
+  },
 }

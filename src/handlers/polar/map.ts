@@ -35,6 +35,8 @@ export function mapPolarEvent(webhookId: string, payload: PolarPayload): Deliver
   const base = {
     source: 'polar' as const,
     eventId: webhookId,
+    // Standard Webhooks signs `webhook-id.timestamp.body`: the id cannot come with another body.
+    idSigned: true as const,
     eventType: payload.type,
     ...(Number.isFinite(occurredAt) ? { occurredAt } : {}),
   }

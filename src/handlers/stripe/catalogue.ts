@@ -57,7 +57,7 @@ export const stripeCatalogue: SenderCatalogue = {
       invitesByDefault: true,
     },
     { type: 'invoice.paid', meaning: 'an invoice (a subscription period, or a one-off) was paid', about: 'the customer billed', effect: 'grant', invitesByDefault: true },
-    { type: 'customer.subscription.created', meaning: 'a subscription started', about: 'the subscribing customer', effect: 'grant', needs: ['person'] },
+    { type: 'customer.subscription.created', meaning: 'a subscription started; counts when it starts active or trialing (an incomplete one waits for its first payment: rule on invoice.paid)', about: 'the subscribing customer', effect: 'grant', needs: ['person'] },
     { type: 'customer.subscription.deleted', meaning: 'a subscription ended', about: 'the customer whose subscription ended', effect: 'revoke', needs: ['person'] },
     {
       type: 'charge.refunded',

@@ -100,8 +100,13 @@ export function mapStripeEvent(event: StripeEventLike): Delivery {
     case 'customer.subscription.created':
     case 'customer.subscription.deleted': {
       const customer = text(object.customer) ?? text(record(object.customer).id)
+      const status = text(object.status)
+      // Created `incomplete` (its first payment pending, or needing 3-D Secure), it may never be paid, and
+      // `incomplete_expired` sends no subscription.deleted: such a start is not one. invoice.paid is.
+      const unpaid = event.type === 'customer.subscription.created' && status !== 'active' && status !== 'trialing'
       return {
         ...base,
+        ...(unpaid ? { skip: `the subscription is ${status ?? 'of no known status'}, not active or trialing: its first payment has not gone through` } : {}),
         ...subject(object.customer),
         recipient: customer ? { kind: 'account', account: customer } : null,
         facts: facts({ items: itemsFromSubscription(object), mode: 'subscription', livemode, metadata: record(object.metadata) }),

@@ -36,6 +36,23 @@ describe('mapPaddleEvent', () => {
     }
   })
 
+  it('a partial refund takes nothing away: marked so on the adjustment, or, without that field, on any of its items', () => {
+    const marked = sample('adjustment.updated')
+    marked.data.type = 'partial'
+    expect(mapPaddleEvent(marked, { sandbox: false }).skip).toBe('a partial refund: only a full refund counts')
+    const byItems = sample('adjustment.updated')
+    delete byItems.data.type
+    const [item] = byItems.data.items as Array<{ type: string }>
+    item!.type = 'partial'
+    expect(mapPaddleEvent(byItems, { sandbox: false }).skip).toBe('a partial refund: only a full refund counts')
+    item!.type = 'full'
+    expect(mapPaddleEvent(byItems, { sandbox: false }).skip).toBeUndefined()
+  })
+
+  it("the event id is the signed body's, so a replayed notification of one event is the same event", () => {
+    expect(mapPaddleEvent(sample('adjustment.updated'), { sandbox: false }).idSigned).toBe(true)
+  })
+
   it('events it does not handle are skipped', () => {
     const event = { ...sample('transaction.completed'), event_type: 'transaction.paid' }
     expect(mapPaddleEvent(event, { sandbox: false })).toMatchObject({ skip: 'event type transaction.paid does not invite anyone', recipient: null })

@@ -56,6 +56,16 @@ describe('POST /webhooks/paddle', () => {
     expect(api.requests).toContain(`GET /customers/${paddleSampleCustomerId('ann@example.com')}`)
   })
 
+  it("a replay of the event from Paddle (a new notification_id, the same event_id) is the same event: a duplicate, not a refusal", async () => {
+    const { bridge, current, deliver, sample } = await start()
+    const signed = paddleSender.sign(sample('transaction.completed', 'ann@example.com'), current)
+    const first = await deliver(signed.init)
+    expect(first).toMatchObject({ status: 200, outcome: 'invited' })
+    const replayed = { ...JSON.parse(signed.init.body), notification_id: 'ntf_01hreplayedbypaddle0000000' }
+    expect(await deliver(paddleSender.sign({ eventName: '', payload: replayed }, current).init)).toMatchObject({ status: 200, outcome: 'duplicate', eventId: first.eventId })
+    expect(bridge.inviteRequestsTo('ann@example.com')).toBe(1)
+  })
+
   it('accepts a delivery signed with the previous secret, and a header carrying one h1 per secret (rotation)', async () => {
     const { bridge, previous, deliver, sample } = await start()
     expect(await deliver(paddleSender.sign(sample('transaction.completed', 'ann@example.com'), previous).init)).toMatchObject({ status: 200, outcome: 'invited' })
