@@ -12,6 +12,7 @@ import { githubExample, githubInvitationByEmail } from '../helpers/fixtures.ts'
 import { serveGitHubApi } from '../helpers/github-api.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
 import { githubRequest } from '../helpers/signing.ts'
+import { adminCall } from '../helpers/admin-api.ts'
 
 /**
  * `X-GitHub-Delivery` is not covered by GitHub's signature: anyone holding a
@@ -29,9 +30,11 @@ let githubApi: Awaited<ReturnType<typeof serveGitHubApi>>
 /** Whether the runtime offers identity (as Netlify does once Identity is enabled); off, deliveries answer 503. */
 let identityOn: boolean
 
+const ADMIN_KEY = `k_${randomUUID()}${randomUUID()}`
+
 async function start(dataDir?: string) {
   bridge = await startTestBridge({
-    env: { GITHUB_API_URL: githubApi.url, IDENTITY_URL: undefined, IDENTITY_JWT_SECRET: undefined },
+    env: { GITHUB_API_URL: githubApi.url, IDENTITY_URL: undefined, IDENTITY_JWT_SECRET: undefined, INVITE_API_KEYS: ADMIN_KEY },
     ...(dataDir ? { dataDir } : {}),
     deps: async (identity) => {
       const token = await identity.sandbox.adminToken()
@@ -99,12 +102,34 @@ describe("a body posted under another delivery's id", () => {
     expect(bridge.inviteRequestsTo('first@example.com')).toBe(1)
   })
 
+  it("leaves the real event's dead record as it was: a replay after the fix runs the real body, bound to it", async () => {
+    const captured = invitation('first@example.com')
+    expect(await deliver(captured)).toMatchObject({ outcome: 'invited' })
+    identityOn = false
+    const real = randomUUID()
+    expect(await deliver(invitation('second@example.com'), real)).toMatchObject({ status: 503, error: { code: 'identity_not_configured' } })
+    const [dead] = (await bridge.store.list<{ id: string; bodyDigest?: string }>('dead/')).records
+    expect(dead?.value.bodyDigest).toEqual(expect.stringMatching(/^[0-9a-f]{64}$/))
+
+    identityOn = true
+    expect(await deliver(captured, real)).toMatchObject({ status: 422, error: { code: 'event_id_mismatch' } })
+    expect((await bridge.store.list('dead/')).records).toEqual([dead])
+    expect(await adminCall(bridge.app, `/events/${encodeURIComponent(dead!.value.id)}`, { token: ADMIN_KEY })).toMatchObject({ status: 200, body: { status: 'dead', error: { code: 'identity_not_configured' } } })
+
+    expect(await adminCall(bridge.app, `/events/${encodeURIComponent(dead!.value.id)}/replay`, { token: ADMIN_KEY, method: 'POST' })).toMatchObject({ status: 202, body: { status: 'done', outcome: 'invited' } })
+    expect(bridge.inviteRequestsTo('second@example.com')).toBe(1)
+    expect(bridge.inviteRequestsTo('first@example.com')).toBe(1)
+  })
+
   it('is refused under the id of a delivery already done, which stays done', async () => {
     const done = randomUUID()
     await deliver(invitation('first@example.com'), done)
     expect(await deliver(invitation('intruder@example.com'), done)).toMatchObject({ status: 422 })
     expect(bridge.inviteRequestsTo('intruder@example.com')).toBe(0)
     expect(await deliver(invitation('first@example.com'), done)).toMatchObject({ status: 200, outcome: 'duplicate' })
+    // The log still says done, and nothing was kept as dead.
+    expect(await adminCall(bridge.app, `/events/github:${done}`, { token: ADMIN_KEY })).toMatchObject({ status: 200, body: { status: 'done', outcome: 'invited' } })
+    expect((await bridge.store.list('dead/')).records).toEqual([])
   })
 })
 

@@ -1,6 +1,6 @@
 import type { Delivery, DeliveryResult } from '../domain/delivery.ts'
 import { readValue } from '../exactly-once/store.ts'
-import { quietly, retryable, type EventLogDeps, type Runner } from './context.ts'
+import { quietly, refusesBody, retryable, type EventLogDeps, type Runner } from './context.ts'
 import { indexEvent } from './entries.ts'
 import { buryNew, enqueue } from './queue.ts'
 import { recordResult, recordWaiting } from './record.ts'
@@ -56,10 +56,11 @@ export async function receiveDelivery(deps: EventLogDeps, delivery: Delivery, ru
   try {
     ran = await run(delivery, received)
   } catch (error) {
+    if (refusesBody(error)) throw error
     const { id, firstSeen, first } = await index(claim?.firstSeen, claim !== undefined && !claim.fresh)
     const ref = { id, firstSeen, delivery, first }
     if (!retryable(error)) {
-      await quietly(deps, 'dead', () => buryNew(deps, ref, error, 'arrival'))
+      await quietly(deps, 'dead', () => buryNew(deps, ref, error, 'arrival', options))
       throw error
     }
     let queued

@@ -44,6 +44,16 @@ export function retryable(error: unknown): boolean {
   return error instanceof UpstreamError || !(error instanceof BridgeError)
 }
 
+/**
+ * A refusal of the body itself (its id was first delivered with another
+ * signed body): not a failure of the event the id names, so the log records
+ * nothing, and that event's records (its queued or dead delivery) stay as
+ * they are.
+ */
+export function refusesBody(error: unknown): boolean {
+  return error instanceof BridgeError && error.code === 'event_id_mismatch'
+}
+
 /** The error as the log keeps it: its public code and message, never a stack or a secret. */
 export function summarise(error: unknown): ErrorSummary {
   const { code, message } = errorAnswer(error).body.error

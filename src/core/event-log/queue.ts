@@ -59,9 +59,17 @@ async function bury(deps: EventLogDeps, record: QueuedEvent, error: ErrorSummary
   await recordDead(deps, refOf(record), error, how)
 }
 
-/** A failure no retry can fix, on the event's first run: dead at once, kept for a replay after the fix. */
-export async function buryNew(deps: EventLogDeps, ref: EventRef, error: unknown, how: How): Promise<void> {
-  await bury(deps, await queuedRecord(deps, ref, deps.now(), deps.now()), summarise(error), how)
+/**
+ * A failure no retry can fix, on an arrival: dead at once, kept for a replay
+ * after the fix, bound to its signed body as a queued event is. An event
+ * already dead keeps the delivery it first died with: an arrival adds to the
+ * log, it never rewrites what a replay will run.
+ */
+export async function buryNew(deps: EventLogDeps, ref: EventRef, error: unknown, how: How, options: { bodyDigest?: string } = {}): Promise<void> {
+  const record: QueuedEvent = { ...(await queuedRecord(deps, ref, deps.now(), deps.now())), ...(options.bodyDigest ? { bodyDigest: options.bodyDigest } : {}) }
+  const summary = summarise(error)
+  await deps.store.create(keys.dead(record.id), { ...record, error: summary })
+  await recordDead(deps, refOf(record), summary, how)
 }
 
 /** What a queued (or dead) event keeps: who and what it is, when to run it, and its delivery sealed. */
