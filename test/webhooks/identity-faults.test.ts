@@ -10,8 +10,9 @@ const ann = 'ann.buyer@example.com'
 const key = apiKey()
 let bridge: TestBridge
 beforeEach(async () => {
-  // The bridge gives identity 1.5 s (IDENTITY_TIMEOUT_MS in the test bridge), and retries 1 s after a failure.
-  bridge = await startTestBridge({ env: { INVITE_API_KEYS: key } })
+  // The bridge gives identity 1.5 s (IDENTITY_TIMEOUT_MS in the test bridge), and retries 1 s after a failure. A person
+  // whose invite timed out or lost its connection is held for a lease (the shortest allowed here: twice the timeout).
+  bridge = await startTestBridge({ env: { INVITE_API_KEYS: key, BRIDGE_LEASE_MS: '3000' } })
 })
 afterEach(async () => {
   await bridge.close()
@@ -71,8 +72,7 @@ describe("when identity fails, the delivery is queued (202), and the bridge's ow
 
   it('a timeout, even when identity finished the invite after we gave up', async () => {
     const event = stripeEvent('invoice.paid')
-    // It lands 2 s in: after the bridge gave up (1.5 s), before the first retry can be due (1.5 s + 1 s); the sandbox
-    // runs in this process, so its timer fires before any sweep that could make that retry.
+    // It lands 2 s in: after the bridge gave up (1.5 s), while the person is still held (until 1.5 s + 3 s).
     bridge.idp.faults.set({ kind: 'slow', delayMs: 2000, times: 1 })
     expect(await bridge.deliverStripe(event)).toMatchObject({ status: 202, outcome: 'queued' })
     expect(await eventOf(bridge.app, key, 'stripe', event.id)).toMatchObject({ error: { code: 'identity_timeout' } })

@@ -63,8 +63,16 @@ export interface Claim {
   readonly unsure: boolean
   /** Records the work as finished; later attempts see `done`. */
   complete(outcome: string): Promise<void>
-  /** Gives the claim back after a failure so the next retry can take it at once; `unsure` when the work may have happened anyway. */
-  release(options?: { unsure?: boolean }): Promise<void>
+  /**
+   * Gives the claim back after a failure so the next retry can take it at
+   * once; `unsure` when the work may have happened anyway (the next holder
+   * looks first). `inFlight`: it may be happening still (identity timed out,
+   * or the connection dropped mid-request, and it may yet save what it was
+   * asked), so the claim stays held for another lease, as after a crash, and
+   * is then taken over as unsure: a look-up before that request could land
+   * would find nothing, and ask again.
+   */
+  release(options?: { unsure?: boolean; inFlight?: boolean }): Promise<void>
 }
 
 export interface ClaimOptions {
@@ -165,7 +173,7 @@ function heldClaim(
   key: string,
   etag: string,
   kept: { firstSeen: number; digest: string | undefined; fresh: boolean; unsure: boolean },
-  { store, now }: ClaimOptions,
+  { store, now, leaseMs }: ClaimOptions,
 ): Claim {
   const { firstSeen, digest, fresh, unsure } = kept
   const bound = digest ? { digest } : {}
@@ -185,8 +193,13 @@ function heldClaim(
       }
     },
     async release(options = {}) {
+      // Losing either write means someone already took the claim over: nothing to give back.
+      if (options.inFlight) {
+        await store.replace<ClaimRecord>(key, { state: 'pending', leaseUntil: now() + leaseMs, firstSeen, ...bound, unsure: true }, etag)
+        return
+      }
+      // Doubt an earlier holder left stays until the work is done.
       const doubt = options.unsure || unsure ? { unsure: true as const } : {}
-      // Losing this write means someone already took the claim over: nothing to give back.
       await store.replace<ClaimRecord>(key, { state: 'released', at: now(), firstSeen, ...bound, ...doubt }, etag)
     },
   }

@@ -40,7 +40,7 @@ export async function inviteOnce(
     // (a second POST /invite: GoTrue would answer it 422, and Supabase Auth would mail the person a new link).
     invite = await identity.invite(email, data, person.claim.unsure ? { lookFirst: true } : undefined)
   } catch (error) {
-    await person.claim.release({ unsure: mayHaveLanded(error) }).catch(() => {})
+    await person.claim.release({ unsure: mayHaveLanded(error), inFlight: mayStillLand(error) }).catch(() => {})
     throw error
   }
   if (invite.outcome === 'rejected') {
@@ -64,6 +64,17 @@ export async function inviteOnce(
 function mayHaveLanded(error: unknown): boolean {
   return error instanceof UpstreamError && LANDED_MAYBE.has(error.code)
 }
+
+/**
+ * Whether identity may still be working on the request: we stopped waiting
+ * (a timeout) or lost the connection before its answer. A 5xx or a garbled
+ * 200 is an answer: whatever that request did is done, and a look-up now sees it.
+ */
+function mayStillLand(error: unknown): boolean {
+  return error instanceof UpstreamError && IN_FLIGHT_MAYBE.has(error.code)
+}
+
+const IN_FLIGHT_MAYBE: ReadonlySet<string> = new Set(['identity_timeout', 'identity_unreachable'])
 
 // identity_bad_answer: a 200 whose body was lost or garbled may still be a saved user.
 const LANDED_MAYBE: ReadonlySet<string> = new Set(['identity_timeout', 'identity_unreachable', 'identity_failed', 'identity_bad_answer'])

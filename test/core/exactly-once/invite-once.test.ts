@@ -211,6 +211,23 @@ describe('inviteOnce after an attempt that stopped without knowing', () => {
     const identity = failingFirst(timeout(), { saved: true })
     await expect(inviteOnce(ANN, undefined, identity, deps)).rejects.toMatchObject({ code: 'identity_timeout' })
 
+    t += LEASE_MS + 1
+    expect(await inviteOnce(ANN, undefined, identity, deps)).toMatchObject({ outcome: 'already_registered', email: 'a***@example.com' })
+    expect(identity.calls).toHaveLength(1)
+    expect(identity.lookups).toEqual([ANN])
+    expect(await inviteOnce(ANN, undefined, identity, deps)).toMatchObject({ outcome: 'duplicate' })
+  })
+
+  it('after a timeout the person stays held for a lease: identity may still save the user, and a look-up before then would find nothing', async () => {
+    const identity = failingFirst(timeout(), { saved: false })
+    await expect(inviteOnce(ANN, undefined, identity, deps)).rejects.toMatchObject({ code: 'identity_timeout' })
+
+    t += LEASE_MS - 1
+    expect(await inviteOnce(ANN, undefined, identity, deps)).toMatchObject({ outcome: 'in_progress' })
+    expect(identity.lookups).toEqual([])
+    // The abandoned request lands meanwhile.
+    identity.users.add(ANN)
+    t += 2
     expect(await inviteOnce(ANN, undefined, identity, deps)).toMatchObject({ outcome: 'already_registered', email: 'a***@example.com' })
     expect(identity.calls).toHaveLength(1)
     expect(identity.lookups).toEqual([ANN])
@@ -256,6 +273,7 @@ describe('inviteOnce after an attempt that stopped without knowing', () => {
 
     failing = false
     identity.users.add(ANN)
+    t += LEASE_MS + 1
     expect(await inviteOnce(ANN, undefined, identity, deps)).toMatchObject({ outcome: 'already_registered' })
     expect(identity.lookups).toEqual([ANN, ANN])
   })
