@@ -2,7 +2,7 @@ import type { Delivery, DeliveryResult } from '../domain/delivery.ts'
 import { readValue } from '../exactly-once/store.ts'
 import { quietly, refusesBody, retryable, type EventLogDeps, type Runner } from './context.ts'
 import { indexEvent } from './entries.ts'
-import { buryNew, enqueue } from './queue.ts'
+import { buryNew, enqueue, enqueueFor } from './queue.ts'
 import { recordResult, recordWaiting } from './record.ts'
 import { eventLogId, keys, type QueuedEvent } from './records.ts'
 
@@ -36,7 +36,7 @@ export async function receiveDelivery(deps: EventLogDeps, delivery: Delivery, ru
    * event seen before is asked about at its claim (seenBefore): one queued
    * for the bridge's own retry is left to it and answered `queued`.
    */
-  let claim: { firstSeen: number | undefined; fresh: boolean } | undefined
+  let claim: { firstSeen: number | undefined; fresh: boolean; held: boolean } | undefined
   let indexed: Promise<{ id: string; firstSeen: number; first: boolean }> | undefined
   // The claim's first time names the event, so every arrival that resolves the index proposes the same id.
   const index = (firstSeen: number | undefined, likelyExists = false) =>
@@ -73,6 +73,20 @@ export async function receiveDelivery(deps: EventLogDeps, delivery: Delivery, ru
     return { kind: 'queued', id, retryAt: queued.retryAt }
   }
   if (waiting) return { kind: 'queued', id: waiting.id, retryAt: waiting.retryAt }
+
+  // This arrival held the event's claim, but the person (or their roles) was busy with another event, so it gave the
+  // claim back: a sender that never retries (GitHub) would leave the event undone. The bridge retries it instead.
+  if (ran.result.outcome === 'in_progress' && claim?.held) {
+    const { id, firstSeen, first } = await index(claim.firstSeen, !claim.fresh)
+    const why = { summary: { code: 'in_progress', message: ran.result.reason ?? 'the person is busy with another event' }, ...(ran.result.retryAfterSeconds !== undefined ? { retryAfterSeconds: ran.result.retryAfterSeconds } : {}) }
+    try {
+      const queued = await enqueueFor(deps, { id, firstSeen, delivery, first }, why, 'arrival', options)
+      return { kind: 'queued', id, retryAt: queued.retryAt }
+    } catch (queueError) {
+      // Not kept: the sender hears 409, as it would have, and may retry.
+      await quietly(deps, 'queue', () => Promise.reject(queueError))
+    }
+  }
 
   // An event that reached no claim (ignored) is named by when it was answered.
   const proposed = claim?.firstSeen ?? deps.now()

@@ -23,17 +23,29 @@ function refOf(record: QueuedEvent): Omit<EventRef, 'delivery'> & { delivery: Pi
  * caller answers with the original failure.
  */
 export async function enqueue(deps: EventLogDeps, ref: EventRef, error: unknown, how: How, options: { bodyDigest?: string } = {}): Promise<QueuedEvent> {
+  const retryAfterSeconds = retryAfterOf(error)
+  return enqueueFor(deps, ref, { summary: summarise(error), ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) }, how, options)
+}
+
+/** enqueue, for a reason that is not an error: why, and how long to wait at least. */
+export async function enqueueFor(
+  deps: EventLogDeps,
+  ref: EventRef,
+  reason: { summary: ErrorSummary; retryAfterSeconds?: number },
+  how: How,
+  options: { bodyDigest?: string } = {},
+): Promise<QueuedEvent> {
   const now = deps.now()
   const { settings } = deps
   const dead = await deps.store.get<QueuedEvent>(keys.dead(ref.id))
   const deadline = (dead || how === 'replay' ? now : ref.firstSeen) + settings.retryWindowSeconds * 1000
-  const summary = summarise(error)
+  const { summary } = reason
   const retryAt = nextRetryAt({
     now,
     retries: 0,
     deadline,
     settings: { firstSeconds: settings.retryFirstSeconds },
-    retryAfterSeconds: retryAfterOf(error),
+    retryAfterSeconds: reason.retryAfterSeconds,
     ...(deps.random ? { random: deps.random } : {}),
   })
   const record: QueuedEvent = {

@@ -55,7 +55,7 @@ export interface Received {
    * this delivery was that first claim. Not told when no claim was reached
    * (ignored, refused).
    */
-  onClaim?: (claim: { firstSeen: number | undefined; fresh: boolean }) => void
+  onClaim?: (claim: { firstSeen: number | undefined; fresh: boolean; held: boolean }) => void
 }
 
 /**
@@ -90,7 +90,7 @@ export async function processDelivery(delivery: Delivery, deps: PipelineDeps, re
   if (deps.dryRun) return { outcome: 'dry_run', reason: 'BRIDGE_DRY_RUN is set: nothing was written', plan: summary }
 
   const watch: ClaimWatch = {
-    found: (firstSeen) => received.onClaim?.({ firstSeen, fresh: false }),
+    found: (firstSeen) => received.onClaim?.({ firstSeen, fresh: false, held: false }),
     ...(received.seenBefore ? { seenBefore: received.seenBefore } : {}),
   }
   // The subject's ledger link does not depend on the claim: read beside it, it is one round trip fewer before the invite.
@@ -102,7 +102,9 @@ export async function processDelivery(delivery: Delivery, deps: PipelineDeps, re
   }
   if (event.kind === 'claimed') {
     // Claimed as the event this body first came as: that claim's first time is not this id's.
-    received.onClaim?.(event.eventId === delivery.eventId ? { firstSeen: event.claim.firstSeen, fresh: event.claim.fresh } : { firstSeen: undefined, fresh: false })
+    received.onClaim?.(
+      event.eventId === delivery.eventId ? { firstSeen: event.claim.firstSeen, fresh: event.claim.fresh, held: true } : { firstSeen: undefined, fresh: false, held: true },
+    )
   }
   if (event.kind === 'done') {
     const under = event.eventId === delivery.eventId ? 'event already handled' : `this body was already delivered as event ${event.eventId}`
