@@ -4,29 +4,56 @@ import { dayOf, keys, PREFIX, type LogEntry } from './records.ts'
 const DAY_MS = 86_400_000
 // Deletions per sweep, so a first sweep after a long pause stays short; the rest go next time.
 const MAX_DELETIONS = 200
+// Entries looked at per sweep, kept ones included.
+const MAX_SCANNED = 1000
+const PAGE = 200
 
 /**
  * Deletes what is older than BRIDGE_LOG_DAYS: log entries (with their index
- * and any dead delivery) by first arrival, and days of counts. An event
- * still being retried is kept whatever its age.
+ * and any dead delivery) whose last activity (an arrival, a retry, a replay,
+ * dying) is older, and days of counts. An event still being retried is kept
+ * whatever its age, and one that died or was replayed lately is kept for
+ * the days after that: its dead delivery is what a replay needs.
  */
 export async function prune(deps: EventLogDeps): Promise<number> {
-  const { store } = deps
   const cutoff = deps.now() - deps.settings.logDays * DAY_MS
-  let deleted = 0
-
   // Every sweep gets here: a look at the oldest entry alone (one read on Blobs) tells whether there is anything to prune.
-  const oldest = (await store.list<LogEntry>(PREFIX.log, { limit: 1 })).records[0]
-  const old = oldest && oldest.value.firstSeen < cutoff ? (await store.list<LogEntry>(PREFIX.log, { limit: MAX_DELETIONS })).records : []
-  for (const { key, value } of old) {
-    if (value.firstSeen >= cutoff) break
-    if (value.status === 'pending') continue
-    await store.delete(keys.dead(value.id))
-    await store.delete(keys.index(value.source, value.eventId))
-    await store.delete(key)
-    deleted++
-  }
+  const oldest = (await deps.store.list<LogEntry>(PREFIX.log, { limit: 1 })).records[0]
+  const entries = oldest && oldest.value.firstSeen < cutoff ? await pruneEntries(deps, cutoff) : 0
+  return entries + (await pruneDays(deps, cutoff))
+}
 
+/** Entries are listed by first arrival; those kept (pending, or active lately) are passed over, a bounded number per sweep. */
+async function pruneEntries(deps: EventLogDeps, cutoff: number): Promise<number> {
+  const { store } = deps
+  let deleted = 0
+  let scanned = 0
+  let after: string | undefined
+  while (scanned < MAX_SCANNED) {
+    const page = await store.list<LogEntry>(PREFIX.log, { limit: PAGE, ...(after !== undefined ? { after } : {}) })
+    for (const { key, value } of page.records) {
+      if (value.firstSeen >= cutoff || deleted >= MAX_DELETIONS) return deleted
+      after = key
+      scanned++
+      if (value.status === 'pending' || lastActivity(value) >= cutoff) continue
+      await store.delete(keys.dead(value.id))
+      await store.delete(keys.index(value.source, value.eventId))
+      await store.delete(key)
+      deleted++
+    }
+    if (!page.next) break
+  }
+  return deleted
+}
+
+/** When anything last happened to the event. */
+function lastActivity(entry: LogEntry): number {
+  return Math.max(entry.firstSeen, entry.lastSeen ?? 0, entry.deadAt ?? 0)
+}
+
+async function pruneDays(deps: EventLogDeps, cutoff: number): Promise<number> {
+  const { store } = deps
+  let deleted = 0
   const firstDayKept = dayOf(cutoff)
   for (const prefix of [PREFIX.stats, PREFIX.unverified]) {
     const first = (await store.list(prefix, { limit: 1 })).records[0]

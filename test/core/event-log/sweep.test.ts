@@ -127,6 +127,37 @@ describe('the sweep', () => {
   })
 })
 
+describe('pruning', () => {
+  it('keeps an event that died lately for BRIDGE_LOG_DAYS after it died, replayable, however long ago it first came', async () => {
+    start({ BRIDGE_LOG_DAYS: '2', BRIDGE_RETRY_WINDOW_SECONDS: String(3 * 86_400) })
+    await log.receive(delivery(1), down)
+    // Retried until its window closed, three days on: it dies in that sweep, which also prunes.
+    for (let day = 0; day < 4; day++) {
+      t += DAY
+      await log.sweep(down, { budgetMs: 10_000 })
+    }
+    const [entry] = await entries()
+    expect(entry).toMatchObject({ eventId: 'evt_1', status: 'dead' })
+    expect((await store.list('dead/')).records).toHaveLength(1)
+    expect(await log.replay(entry!.id, works)).toMatchObject({ status: 'done', outcome: 'invited', ran: true })
+
+    // Done now; two days after its last activity it goes like any other.
+    t += 2 * DAY + 1
+    await log.sweep(down, { budgetMs: 10_000 })
+    expect(await entries()).toEqual([])
+    expect(await store.get('log-index/stripe/evt_1')).toBeNull()
+  })
+
+  it('passes over entries it keeps to prune older ones behind them', async () => {
+    start({ BRIDGE_LOG_DAYS: '2', BRIDGE_RETRY_WINDOW_SECONDS: String(10 * 86_400) })
+    await log.receive(delivery(1), down) // still being retried: kept
+    await log.receive(delivery(2), works)
+    t += 3 * DAY
+    await log.sweep(down, { budgetMs: 10_000 })
+    expect((await entries()).map((entry) => entry.eventId)).toEqual(['evt_1'])
+  })
+})
+
 describe('when the store fails', () => {
   it('a failure that cannot be queued is thrown as it was: the route answers 503 and the sender retries', async () => {
     const failure = new UpstreamError(503, 'store_unavailable', 'SQLite store could not create "pending/…"')
