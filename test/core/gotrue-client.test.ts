@@ -153,4 +153,17 @@ describe('the GoTrue client looking before it invites', () => {
     expect(await client().invite(email, undefined, { lookFirst: true })).toMatchObject({ outcome: 'invited' })
     expect(posted(email)).toBe(1)
   })
+
+  it('pages past accounts whose addresses contain this one; past its last page it fails rather than guess nobody, and does not invite', async () => {
+    const email = `bo.${randomUUID()}@example.com`
+    for (let n = 0; n < 250; n++) await client().invite(`${n}${email}`)
+    await client().invite(email)
+    // 251 matches: the third page holds the account.
+    expect(await client().invite(email, undefined, { lookFirst: true })).toEqual({ outcome: 'already_registered' })
+
+    const crowded = `cy.${randomUUID()}@example.com`
+    for (let n = 0; n < 500; n++) await client().invite(`${n}${crowded}`)
+    expect(await client().invite(crowded, undefined, { lookFirst: true }).catch((error: unknown) => error)).toMatchObject({ status: 502, code: 'identity_failed', message: expect.stringContaining('more than 500 accounts') })
+    expect(posted(crowded)).toBe(0)
+  })
 })

@@ -126,6 +126,14 @@ describe('roles and look-ups', () => {
     expect((await client().findUserByEmail('ANN@example.com'))?.email).toBe('ann@example.com')
   })
 
+  it('past its last page of near misses it fails rather than guess nobody, and does not invite', async () => {
+    const crowded = `cy.${crypto.randomUUID()}@example.com`
+    for (let n = 0; n < 500; n++) await directInvite(`${n}${crowded}`)
+    expect(await thrown(client().findUserByEmail(crowded))).toMatchObject({ status: 502, code: 'identity_failed', message: expect.stringContaining('more than 500 accounts') })
+    expect(await thrown(client().invite(crowded))).toMatchObject({ code: 'identity_failed' })
+    expect(await client(undefined, 5000).findUserByEmail(`500${crowded}`)).toBeNull()
+  })
+
   it('writes roles into app_metadata.roles and keeps what Supabase keeps there', async () => {
     const invited = await client().invite('ann@example.com')
     const id = invited.outcome === 'invited' ? invited.userId : ''

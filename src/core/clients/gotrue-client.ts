@@ -1,7 +1,7 @@
 import { withoutCredentials } from '../config/env.ts'
 import { UpstreamError } from '../domain/errors.ts'
 import { signHs256 } from './hs256.ts'
-import { invitedUser, retryAfterSeconds } from './identity-answers.ts'
+import { invitedUser, lookUpTooBroad, retryAfterSeconds } from './identity-answers.ts'
 import type { IdentityClient, IdentityCredential, IdentityTarget, IdentityUser, InviteResult } from '../domain/identity.ts'
 
 export interface GoTrueClientOptions {
@@ -111,7 +111,7 @@ export function createGoTrueClient(options: GoTrueClientOptions): IdentityClient
       if (found) return found
       if (!users || users.length < PER_PAGE) return null
     }
-    return null
+    throw lookUpTooBroad('Identity server', MAX_PAGES, PER_PAGE)
   }
 
   return {

@@ -34,3 +34,13 @@ export function invitedUser(body: string, asked: string, server: string): Invite
   if (normaliseEmail(user.email) !== (normaliseEmail(asked) ?? asked)) throw bad('a user with another address')
   return { outcome: 'invited', userId: user.id }
 }
+
+/**
+ * A look-up by address that read every page it may and never came to the
+ * end of the LIKE matches: the account may be on a later page, so "nobody"
+ * would be a guess, and a guess of nobody sends an invite (or finds no one to
+ * give roles). It fails instead, as a retryable trouble the event log shows.
+ */
+export function lookUpTooBroad(server: string, pages: number, perPage: number): UpstreamError {
+  return new UpstreamError(502, 'identity_failed', `${server} matched more than ${pages * perPage} accounts to the address's look-up; it stopped there rather than guess that nobody has this address`)
+}

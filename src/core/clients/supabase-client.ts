@@ -1,7 +1,7 @@
 import type { SupabaseSettings } from '../config/config.ts'
 import { NotConfiguredError, UpstreamError } from '../domain/errors.ts'
 import type { IdentityClient, IdentityUser, InviteResult } from '../domain/identity.ts'
-import { invitedUser, retryAfterSeconds } from './identity-answers.ts'
+import { invitedUser, lookUpTooBroad, retryAfterSeconds } from './identity-answers.ts'
 import { finalInviteAnswer, readSupabaseError, supabaseFailure } from './supabase-answers.ts'
 
 export interface SupabaseClientOptions {
@@ -75,7 +75,7 @@ export function createSupabaseClient(options: SupabaseClientOptions): IdentityCl
       if (found) return found
       if (users.length < PER_PAGE) return null
     }
-    return null
+    throw lookUpTooBroad('Supabase Auth', MAX_PAGES, PER_PAGE)
   }
 
   return {
