@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { KeyValueStore, StoredRecord } from './store.ts'
 
 /**
@@ -8,7 +9,8 @@ import type { KeyValueStore, StoredRecord } from './store.ts'
  * attempt can win it. "done" is written only after the work succeeded.
  */
 export type ClaimRecord = (
-  | { state: 'pending'; leaseUntil: number }
+  /** `holder`: a token of the attempt that wrote it, so that attempt knows its own write (below). */
+  | { state: 'pending'; leaseUntil: number; holder?: string }
   | { state: 'released'; at: number }
   | { state: 'done'; outcome: string; at: number }
 ) & {
@@ -119,9 +121,19 @@ async function claimOnce(
   known?: StoredRecord<ClaimRecord>,
 ): Promise<EventClaimRaw> {
   const { store, now, leaseMs } = options
+  /*
+   * A store's client may resend a conditional write whose answer was lost
+   * (@netlify/blobs retries a PUT after a network error or a 5xx); if the
+   * first one landed, the resend is refused, and the record it finds is our
+   * own. The token tells: without it this attempt would call its own claim
+   * "busy" and leave it to lapse a lease later.
+   */
+  const holder = randomUUID()
+  let tried: { fresh: true } | { fresh: false; kept: { firstSeen: number; digest: string | undefined; unsure: boolean } } | undefined
   const pending = (firstSeen: number, bound: string | undefined): ClaimRecord => ({
     state: 'pending',
     leaseUntil: now() + leaseMs,
+    holder,
     firstSeen,
     ...(bound ? { digest: bound } : {}),
   })
@@ -131,12 +143,18 @@ async function claimOnce(
     let current = turn === 0 ? known : undefined
     if (!current) {
       const firstSeen = now()
+      tried ??= { fresh: true }
       const created = await store.create<ClaimRecord>(key, pending(firstSeen, digest))
       if (created.created) return { kind: 'claimed', claim: heldClaim(key, created.etag, { firstSeen, digest, fresh: true, unsure: false }, options) }
       current = (await store.get<ClaimRecord>(key)) ?? undefined
       if (!current) continue
     }
     const record = current.value
+    if (tried && record.state === 'pending' && record.holder === holder) {
+      const firstSeen = record.firstSeen ?? now()
+      const kept = tried.fresh ? { firstSeen, digest, fresh: true, unsure: false } : { ...tried.kept, fresh: false }
+      return { kind: 'claimed', claim: heldClaim(key, current.etag, kept, options) }
+    }
     if (digest && record.digest && record.digest !== digest) return { kind: 'mismatch' }
     if (!asked) watch.found?.(record.firstSeen)
     if (record.state === 'done') return { kind: 'done', outcome: record.outcome }
@@ -151,6 +169,7 @@ async function claimOnce(
     // A lease that ran out is a holder that stopped mid-work (a crash): whether its work happened is as unknown as after a timeout.
     const lapsed = options.lapseIsUnsure === true && record.state === 'pending'
     const kept = { firstSeen: record.firstSeen ?? now(), digest: record.digest ?? digest, fresh: false, unsure: record.unsure === true || lapsed }
+    tried = { fresh: false, kept }
     const taken = await store.replace<ClaimRecord>(key, { ...pending(kept.firstSeen, kept.digest), ...(kept.unsure ? { unsure: true as const } : {}) }, current.etag)
     if (taken.replaced) return { kind: 'claimed', claim: heldClaim(key, taken.etag, kept, options) }
   }

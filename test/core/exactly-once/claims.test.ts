@@ -29,7 +29,7 @@ describe('tryClaim', () => {
   it('claims a key nobody has seen, with a lease and firstSeen of now', async () => {
     const claim = claimed(await tryClaim(KEY, options))
     expect(claim.firstSeen).toBe(START)
-    expect(await stored()).toEqual({ state: 'pending', leaseUntil: START + LEASE_MS, firstSeen: START })
+    expect(await stored()).toEqual({ state: 'pending', leaseUntil: START + LEASE_MS, firstSeen: START, holder: expect.any(String) })
   })
 
   it('a second attempt during the lease is busy, told to retry when the lease ends', async () => {
@@ -56,7 +56,7 @@ describe('tryClaim', () => {
     t += 1_000
     const retry = claimed(await tryClaim(KEY, options))
     expect(retry.firstSeen).toBe(START)
-    expect(await stored()).toEqual({ state: 'pending', leaseUntil: t + LEASE_MS, firstSeen: START })
+    expect(await stored()).toEqual({ state: 'pending', leaseUntil: t + LEASE_MS, firstSeen: START, holder: expect.any(String) })
   })
 
   it('when the lease runs out (its holder crashed), the next attempt takes it over and keeps firstSeen', async () => {
@@ -65,6 +65,32 @@ describe('tryClaim', () => {
     const takeover = claimed(await tryClaim(KEY, options))
     expect(takeover.firstSeen).toBe(START)
     expect(await stored()).toMatchObject({ state: 'pending', leaseUntil: t + LEASE_MS })
+  })
+
+  it("a write that landed but was answered as refused (a store client resending it) is known as this attempt's own claim", async () => {
+    // What @netlify/blobs does when a conditional PUT's answer is lost: it sends it again, and the second one gets 412.
+    const resent = (inner: KeyValueStore): KeyValueStore => ({
+      ...inner,
+      async create(key, value) {
+        await inner.create(key, value)
+        return { created: false }
+      },
+      async replace(key, value, etag) {
+        await inner.replace(key, value, etag)
+        return { replaced: false }
+      },
+    })
+    const flaky = { ...options, store: resent(store) }
+    const first = claimed(await tryClaim(KEY, flaky))
+    expect(first).toMatchObject({ fresh: true, unsure: false, firstSeen: START })
+    await first.release({ unsure: true })
+
+    t += 1_000
+    const takeover = claimed(await tryClaim(KEY, flaky))
+    expect(takeover).toMatchObject({ fresh: false, unsure: true, firstSeen: START })
+    // Its etag is the record's: it can finish what it holds.
+    await takeover.complete('invited')
+    expect(await stored()).toMatchObject({ state: 'done', outcome: 'invited' })
   })
 
   it('a record written before firstSeen existed is taken over with firstSeen of now', async () => {
