@@ -12,6 +12,7 @@ import { githubRequest } from '../helpers/signing.ts'
 
 const RULES: RulesFile = { rules: [{ source: 'github', events: ['organization.member_invited'], roles: ['staff'] }] }
 const ann = 'ann@example.com'
+const HOLD_MS = 6_000
 const key = apiKey()
 let bridge: TestBridge
 
@@ -28,7 +29,7 @@ async function holdPerson(email: string): Promise<{ release(): Promise<void> }> 
   if (!hashKey) throw new Error('the bridge has no person hash key yet')
   const claimKey = `person/${personId(normaliseEmail(email)!, hashKey)}`
   // Longer than the delivery waits for a busy person (3 s), short enough that the retry it asks for is soon.
-  const held: ClaimRecord = { state: 'pending', leaseUntil: Date.now() + 6_000, firstSeen: Date.now() }
+  const held: ClaimRecord = { state: 'pending', leaseUntil: Date.now() + HOLD_MS, firstSeen: Date.now() }
   expect((await bridge.store.create(claimKey, held)).created).toBe(true)
   return {
     async release() {
@@ -42,11 +43,15 @@ it('a GitHub event whose person is busy with another request is kept for the bri
   // Anything handled makes the bridge create its person hash key.
   await bridge.app.request('/webhooks/github', await githubRequest('organization', githubInvitationByEmail('someone.else@example.com'), bridge.secrets.github))
   const other = await holdPerson(ann)
+  const heldUntil = Date.now() + HOLD_MS
 
   const deliveryId = randomUUID()
   const response = await bridge.app.request('/webhooks/github', await githubRequest('organization', githubInvitationByEmail(ann), bridge.secrets.github, { deliveryId }))
   expect(response.status).toBe(202)
-  expect(await response.json()).toMatchObject({ outcome: 'queued' })
+  const queued = (await response.json()) as { outcome: string; retryAt: string }
+  expect(queued).toMatchObject({ outcome: 'queued' })
+  // Due when the other request's hold on the person ends: not a failure, so no backoff.
+  expect(Date.parse(queued.retryAt)).toBeLessThanOrEqual(heldUntil + 1000)
   expect(await eventOf(bridge.app, key, 'github', deliveryId)).toMatchObject({ status: 'pending', error: { code: 'in_progress' } })
   expect(bridge.inviteRequestsTo(ann)).toBe(0)
 

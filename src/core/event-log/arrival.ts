@@ -78,7 +78,8 @@ export async function receiveDelivery(deps: EventLogDeps, delivery: Delivery, ru
   // claim back: a sender that never retries (GitHub) would leave the event undone. The bridge retries it instead.
   if (ran.result.outcome === 'in_progress' && claim?.held) {
     const { id, firstSeen, first } = await index(claim.firstSeen, !claim.fresh)
-    const why = { summary: { code: 'in_progress', message: ran.result.reason ?? 'the person is busy with another event' }, ...(ran.result.retryAfterSeconds !== undefined ? { retryAfterSeconds: ran.result.retryAfterSeconds } : {}) }
+    // Not a failure, so no backoff: it is due when the other event's hold on the person ends, as a sweep reschedules it.
+    const why = { summary: { code: 'in_progress', message: ran.result.reason ?? 'the person is busy with another event' }, retryAt: deps.now() + (ran.result.retryAfterSeconds ?? 1) * 1000 }
     try {
       const queued = await enqueueFor(deps, { id, firstSeen, delivery, first }, why, 'arrival', options)
       return { kind: 'queued', id, retryAt: queued.retryAt }

@@ -27,11 +27,11 @@ export async function enqueue(deps: EventLogDeps, ref: EventRef, error: unknown,
   return enqueueFor(deps, ref, { summary: summarise(error), ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) }, how, options)
 }
 
-/** enqueue, for a reason that is not an error: why, and how long to wait at least. */
+/** enqueue, for a reason that is not an error: why, and how long to wait at least (or exactly when to retry). */
 export async function enqueueFor(
   deps: EventLogDeps,
   ref: EventRef,
-  reason: { summary: ErrorSummary; retryAfterSeconds?: number },
+  reason: { summary: ErrorSummary; retryAfterSeconds?: number; retryAt?: number },
   how: How,
   options: { bodyDigest?: string } = {},
 ): Promise<QueuedEvent> {
@@ -40,7 +40,7 @@ export async function enqueueFor(
   const dead = await deps.store.get<QueuedEvent>(keys.dead(ref.id))
   const deadline = (dead || how === 'replay' ? now : ref.firstSeen) + settings.retryWindowSeconds * 1000
   const { summary } = reason
-  const retryAt = nextRetryAt({
+  const retryAt = reason.retryAt ?? nextRetryAt({
     now,
     retries: 0,
     deadline,
