@@ -50,7 +50,7 @@ export const shopifyCatalogue: SenderCatalogue = {
     },
     {
       type: 'refunds/create',
-      meaning: 'a refund was made on an order',
+      meaning: 'a refund was made on an order; counts when it returns purchased items (not shipping or an amount alone)',
       about: "the order's buyer (a refund names only its order: the bridge reads the order from the Admin API)",
       effect: 'revoke',
       needs: ['person'],

@@ -53,6 +53,8 @@ export function mapShopifyEvent(topic: string, webhookId: string, payload: Loose
       const refunded = (Array.isArray(payload.refund_line_items) ? (payload.refund_line_items as Loose[]) : []).map((line) => line?.line_item)
       return {
         ...base,
+        // Shopify says nothing of full or partial; a refund of shipping or of an amount alone gives back no purchase.
+        ...(refunded.length ? {} : { skip: 'the refund returns no purchased item (shipping or an amount only)' }),
         recipient: order ? { kind: 'account', account: order } : null,
         facts: facts({ items: items(refunded), ...(transactions.length ? { test: transactions.some((entry) => entry?.test === true) } : {}) }),
       }

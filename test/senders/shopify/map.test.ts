@@ -36,6 +36,8 @@ describe('mapShopifyEvent', () => {
 
   it('a refund names its order, for the Admin API to say who bought it', () => {
     const refund = shopifySender.samples['refunds/create']!({}).payload
+    const shippingOnly = { ...refund, refund_line_items: [] }
+    expect(mapShopifyEvent('refunds/create', 'w', shippingOnly).skip).toBe('the refund returns no purchased item (shipping or an amount only)')
     expect(mapShopifyEvent('refunds/create', 'w', refund)).toMatchObject({
       recipient: { kind: 'account', account: '450789469' },
       facts: { shopify: { items: [{ product: '632910392', variant: '49148385' }], test: true } },
