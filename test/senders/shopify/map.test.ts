@@ -34,7 +34,7 @@ describe('mapShopifyEvent', () => {
     expect(mapShopifyEvent('orders/paid', 'w', payload).recipient).toEqual({ kind: 'email', email: 'customer@example.com' })
   })
 
-  it('a refund names its order, for the Admin API to say who bought it', () => {
+  it('a refund names its order, for the Admin API to say who bought it; one that returns no item counts for nothing', () => {
     const refund = shopifySender.samples['refunds/create']!({}).payload
     const shippingOnly = { ...refund, refund_line_items: [] }
     expect(mapShopifyEvent('refunds/create', 'w', shippingOnly).skip).toBe('the refund returns no purchased item (shipping or an amount only)')
