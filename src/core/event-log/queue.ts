@@ -150,9 +150,11 @@ export async function runQueued(deps: EventLogDeps, stored: StoredRecord<QueuedE
   }
 
   if (ran.result.outcome === 'in_progress') {
-    // Another attempt holds the event's claim: come back when its lease is up, without counting a retry.
+    // Another attempt holds the event's claim, or its person: come back when that lease is up, without counting a retry.
     const retryAt = deps.now() + (ran.result.retryAfterSeconds ?? 1) * 1000
     await reschedule(deps, stored.key, etag, { ...record, retryAt })
+    // The log says so (a replayed dead event is pending again, not dead).
+    await recordQueued(deps, refOf(record), { retryAt, error: { code: 'in_progress', message: ran.result.reason ?? 'another attempt is busy with this event or person' } }, how)
     return 'pending'
   }
   await recordResult(deps, ref, ran, how)

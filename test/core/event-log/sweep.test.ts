@@ -90,6 +90,22 @@ describe('the sweep', () => {
     expect(await log.replay(entry!.id, works)).toEqual({ id: entry!.id, status: 'done', outcome: 'duplicate', ran: false })
   })
 
+  it('a replay that finds the person busy leaves the event pending, and the log says so', async () => {
+    const unconfigured: Runner = async () => {
+      throw new NotConfiguredError('identity_not_configured', 'set IDENTITY_URL')
+    }
+    await log.receive(delivery(1), unconfigured).catch(() => {})
+    const [dead] = await entries()
+    expect(dead).toMatchObject({ status: 'dead' })
+    const busy: Runner = async () => ({ result: { outcome: 'in_progress', reason: 'this person is being invited by another request', retryAfterSeconds: 50 } })
+    t += 1_000
+    expect(await log.replay(dead!.id, busy)).toMatchObject({ status: 'pending', ran: true })
+    expect(await entries()).toEqual([expect.objectContaining({ status: 'pending', retryAt: t + 50_000, error: { code: 'in_progress', message: 'this person is being invited by another request' } })])
+    expect((await store.list('dead/')).records).toEqual([])
+    t += 50_000
+    expect(await log.sweep(works, { budgetMs: 10_000 })).toMatchObject({ done: 1 })
+  })
+
   it('takes over an event whose sweeper crashed, once its lease has run out', async () => {
     await log.receive(delivery(1), down)
     t += 60_000
