@@ -7,6 +7,7 @@ const MAX_DELETIONS = 200
 // Entries looked at per sweep, kept ones included.
 const MAX_SCANNED = 1000
 const PAGE = 200
+const PRUNE_CURSOR = 'meta/prune-cursor'
 
 /**
  * Deletes what is older than BRIDGE_LOG_DAYS: log entries (with their index
@@ -23,16 +24,32 @@ export async function prune(deps: EventLogDeps): Promise<number> {
   return entries + (await pruneDays(deps, cutoff))
 }
 
-/** Entries are listed by first arrival; those kept (pending, or active lately) are passed over, a bounded number per sweep. */
+/**
+ * Entries are listed by first arrival; those kept (pending, or active
+ * lately) are passed over, a bounded number per sweep. Where a sweep stops
+ * short of the entries too young to prune, the next one carries on from
+ * there (a cursor in the store), so a long run of kept entries cannot hide
+ * the prunable ones behind it; past them, it starts again from the oldest.
+ */
 async function pruneEntries(deps: EventLogDeps, cutoff: number): Promise<number> {
   const { store } = deps
+  const cursor = await store.get<{ after: string }>(PRUNE_CURSOR)
+  let after = cursor?.value.after
   let deleted = 0
   let scanned = 0
-  let after: string | undefined
-  while (scanned < MAX_SCANNED) {
+  const stopHere = async () => {
+    await (cursor ? store.replace(PRUNE_CURSOR, { after }, cursor.etag) : store.create(PRUNE_CURSOR, { after }))
+    return deleted
+  }
+  const startOver = async () => {
+    if (cursor) await store.delete(PRUNE_CURSOR, cursor.etag)
+    return deleted
+  }
+  for (;;) {
     const page = await store.list<LogEntry>(PREFIX.log, { limit: PAGE, ...(after !== undefined ? { after } : {}) })
     for (const { key, value } of page.records) {
-      if (value.firstSeen >= cutoff || deleted >= MAX_DELETIONS) return deleted
+      if (value.firstSeen >= cutoff) return startOver()
+      if (deleted >= MAX_DELETIONS || scanned >= MAX_SCANNED) return stopHere()
       after = key
       scanned++
       if (value.status === 'pending' || lastActivity(value) >= cutoff) continue
@@ -41,9 +58,8 @@ async function pruneEntries(deps: EventLogDeps, cutoff: number): Promise<number>
       await store.delete(key)
       deleted++
     }
-    if (!page.next) break
+    if (!page.next) return startOver()
   }
-  return deleted
 }
 
 /** When anything last happened to the event. */
