@@ -1,5 +1,5 @@
 import { normaliseEmail } from '../domain/email.ts'
-import { UpstreamError } from '../domain/errors.ts'
+import { BridgeError, UpstreamError } from '../domain/errors.ts'
 import type { InviteResult } from '../domain/identity.ts'
 
 /** Seconds to wait, from a `Retry-After` of seconds or of an HTTP date; undefined when absent or unreadable. */
@@ -38,9 +38,19 @@ export function invitedUser(body: string, asked: string, server: string): Invite
 /**
  * A look-up by address that read every page it may and never came to the
  * end of the LIKE matches: the account may be on a later page, so "nobody"
- * would be a guess, and a guess of nobody sends an invite (or finds no one to
- * give roles). It fails instead, as a retryable trouble the event log shows.
+ * would be a guess. An invite asks anyway (identity refuses a registered
+ * address: see isLookUpTooBroad); a role change fails, and waiting will not
+ * change the answer, so it is no upstream trouble to retry but an event kept
+ * as dead, saying why.
  */
-export function lookUpTooBroad(server: string, pages: number, perPage: number): UpstreamError {
-  return new UpstreamError(502, 'identity_failed', `${server} matched more than ${pages * perPage} accounts to the address's look-up; it stopped there rather than guess that nobody has this address`)
+export function lookUpTooBroad(server: string, pages: number, perPage: number): BridgeError {
+  return new BridgeError(
+    502,
+    'identity_lookup_too_broad',
+    `${server} matched more than ${pages * perPage} accounts to the look-up of this address (its filter matches any address or name containing it); it stopped there rather than guess that nobody has this address`,
+  )
+}
+
+export function isLookUpTooBroad(error: unknown): boolean {
+  return error instanceof BridgeError && error.code === 'identity_lookup_too_broad'
 }

@@ -48,6 +48,7 @@ export type ErrorCode =
   | 'identity_not_configured'
   | 'api_not_configured'
   | 'event_id_mismatch'
+  | 'identity_lookup_too_broad'
   | 'internal_error'
   | UpstreamCode
 
