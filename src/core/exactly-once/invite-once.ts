@@ -71,10 +71,21 @@ function mayHaveLanded(error: unknown): boolean {
  * 200 is an answer: whatever that request did is done, and a look-up now sees it.
  */
 function mayStillLand(error: unknown): boolean {
-  return error instanceof UpstreamError && IN_FLIGHT_MAYBE.has(error.code)
+  return error instanceof UpstreamError && IN_FLIGHT_MAYBE.has(error.code) && !neverConnected(error)
 }
 
 const IN_FLIGHT_MAYBE: ReadonlySet<string> = new Set(['identity_timeout', 'identity_unreachable'])
+
+/** A connection refused, or a name that did not resolve: the request never left, so nothing can land. */
+function neverConnected(error: unknown): boolean {
+  for (let cause: unknown = error, depth = 0; cause && depth < 5; cause = (cause as { cause?: unknown }).cause, depth++) {
+    const code = (cause as { code?: unknown }).code
+    if (typeof code === 'string' && CONNECT_FAILURES.has(code)) return true
+  }
+  return false
+}
+
+const CONNECT_FAILURES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])
 
 // identity_bad_answer: a 200 whose body was lost or garbled may still be a saved user.
 const LANDED_MAYBE: ReadonlySet<string> = new Set(['identity_timeout', 'identity_unreachable', 'identity_failed', 'identity_bad_answer'])

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
 import { personId } from '../../../src/core/domain/email.ts'
@@ -232,6 +233,20 @@ describe('inviteOnce after an attempt that stopped without knowing', () => {
     expect(identity.calls).toHaveLength(1)
     expect(identity.lookups).toEqual([ANN])
     expect(await inviteOnce(ANN, undefined, identity, deps)).toMatchObject({ outcome: 'duplicate' })
+  })
+
+  it('a connection refused sent nothing: the person is free again at once (no hold), and the retry invites', async () => {
+    // The error fetch gives for a port nobody listens on, as the client wraps it.
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const port = (closed.address() as AddressInfo).port
+    await new Promise((resolve) => closed.close(resolve))
+    const refused = await fetch(`http://127.0.0.1:${port}/invite`).catch((error: unknown) => error)
+    const identity = failingFirst(new UpstreamError(502, 'identity_unreachable', 'Could not reach the identity server', { cause: refused }))
+    await expect(inviteOnce(ANN, undefined, identity, deps)).rejects.toMatchObject({ code: 'identity_unreachable' })
+
+    expect(await inviteOnce(ANN, undefined, identity, deps)).toMatchObject({ outcome: 'invited' })
+    expect(identity.calls).toHaveLength(2)
   })
 
   it('identity saved nothing: the retry looks, finds nobody, and invites', async () => {
