@@ -11,10 +11,12 @@ export type Arrival = { kind: 'result'; id: string; result: DeliveryResult } | {
 /**
  * A verified delivery from its sender, run and recorded. A failure a retry
  * may fix is queued for the bridge's own retries (`queued`), whoever the
- * sender is and whether or not it would retry; a redelivery of a queued
- * event is answered `queued` again and changes nothing. Throws when the
- * failure cannot be queued (the store is down: nothing could be recorded)
- * and when no retry can fix it (the event is then kept as dead).
+ * sender is and whether or not it would retry, and so is an event whose
+ * person was busy with another; a redelivery of a queued event is answered
+ * `queued` again and changes nothing. Throws when the failure cannot be
+ * queued (the store is down: nothing could be recorded), when no retry can
+ * fix it (the event is then kept as dead), and when the body is refused as
+ * not the event its id names (nothing is recorded).
  */
 export interface ReceiveOptions {
   bodyDigest?: string

@@ -51,8 +51,11 @@ export interface Received {
   seenBefore?: ClaimWatch['seenBefore']
   /**
    * Told what this delivery found at the event's claim: when the event was
-   * first claimed (absent in records older than that field), and whether
-   * this delivery was that first claim. Not told when no claim was reached
+   * first claimed (absent in records older than that field), whether this
+   * delivery was that first claim, and whether it holds the claim now (it
+   * took it, fresh or over: an in_progress answer then means it gave the
+   * claim back and nobody else will run the event). Told again when a
+   * record found is then taken over. Not told when no claim was reached
    * (ignored, refused).
    */
   onClaim?: (claim: { firstSeen: number | undefined; fresh: boolean; held: boolean }) => void
