@@ -24,6 +24,8 @@ export interface RunInvitesOptions {
   io: CommandIO
   /** First wait before a retry round; doubles each round that finished nothing. */
   backoffMs?: number
+  /** How a wait between rounds is spent (tests pass one that records it). */
+  sleep?: (ms: number) => Promise<void>
 }
 
 interface ServerResult {
@@ -41,7 +43,11 @@ type BatchAnswer =
   | { kind: 'refused'; message: string }
   | { kind: 'retry'; message: string; retryAfterSeconds?: number }
 
+// Our own backoff stops growing here.
 const MAX_WAIT_MS = 10_000
+// The bridge's own Retry-After is honoured up to this: an address whose invite timed out is held for the
+// bridge's lease (60 s by default), and asking again sooner only comes back in_progress.
+const MAX_HINTED_WAIT_MS = 120_000
 
 /**
  * Sends the list in batches (one data object per request), a few at once, and
@@ -103,7 +109,7 @@ export async function runInvites(invitees: Invitee[], options: RunInvitesOptions
     if (refused || left.length === 0 || stalls > options.retries) break
     pending = left
     const backoffMs = progressed ? 0 : (options.backoffMs ?? 500) * 2 ** (stalls - 1)
-    await sleep(Math.min(MAX_WAIT_MS, Math.max(waitHintMs, backoffMs)))
+    await (options.sleep ?? sleep)(Math.max(Math.min(MAX_WAIT_MS, backoffMs), Math.min(MAX_HINTED_WAIT_MS, waitHintMs)))
   }
   progress.finish()
   return invitees.map((invitee) => lines.get(invitee)!)

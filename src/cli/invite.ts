@@ -28,7 +28,8 @@ ${CREDENTIAL_OPTIONS}
                           when the bridge's INVITE_MAX_BATCH is smaller)
   --concurrency <n>       requests in flight at once (default 2)
   --retries <n>           rounds to try again for addresses left not done when a
-                          round finishes none of them (default 2)
+                          round finishes none of them (default 2), each after the
+                          wait the bridge asks for (up to 2 minutes) or a backoff
   -h, --help              show this help
 
 Examples:

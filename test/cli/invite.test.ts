@@ -6,6 +6,9 @@ import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
 import { apiKey, siteUser } from '../helpers/invites.ts'
 import { listen } from '../../src/local/listen.ts'
 import { runCli } from '../helpers/cli.ts'
+import { runInvites } from '../../src/cli/invite-run.ts'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 
 interface Served {
   bridge: TestBridge
@@ -155,6 +158,40 @@ describe('invite-bridge invite', () => {
     expect(tty.err).toEqual([])
     const plain = await run(args('c@example.com', '--key', served.key))
     expect(plain.err).toEqual(['1/1 done: 1 invited'])
+  })
+})
+
+describe('runInvites waiting for a held address', () => {
+  it("waits as long as the bridge's Retry-After asks (an address held after a timed-out invite), not only its own 10 s backoff", async () => {
+    // POST /invites as the route answers it: first the address is held (in_progress, 60 s), then invited.
+    const answers = [
+      { status: 409, result: { email: 'ann@example.com', outcome: 'in_progress', retryable: true, retryAfterSeconds: 60, reason: 'this person is being invited by another request' } },
+      { status: 200, result: { email: 'ann@example.com', outcome: 'invited' } },
+    ]
+    const server = createServer((req, res) => {
+      req.resume()
+      req.on('end', () => {
+        const { status, result } = answers.shift()!
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ results: [result], summary: {} }))
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const waits: number[] = []
+    try {
+      const lines = await runInvites([{ email: 'ann@example.com' }], {
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        authorization: 'Bearer test',
+        batchSize: 10,
+        concurrency: 1,
+        retries: 2,
+        io: { out: () => {}, err: () => {} },
+        sleep: async (ms) => void waits.push(ms),
+      })
+      expect(lines).toEqual([{ email: 'ann@example.com', outcome: 'invited', done: true }])
+      expect(waits).toEqual([60_000])
+    } finally {
+      server.close()
+    }
   })
 })
 
