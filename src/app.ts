@@ -110,6 +110,7 @@ export function createApp(deps: AppDeps): Hono {
     hashKey,
     now,
     leaseMs: config.leaseMs,
+    identityTimeoutMs: config.identity.timeoutMs,
     ...afterAnswer(c),
   })
 

@@ -13,11 +13,19 @@ export interface RoleChangeDeps extends ClaimOptions {
   hashKey: () => Promise<string>
   /** How long to wait for another change to the same person before answering "busy". */
   waitMs?: number
+  /** IDENTITY_TIMEOUT_MS: what one identity call under the lock may take. */
+  identityTimeoutMs?: number
   sleep?: (ms: number) => Promise<void>
 }
 
-// Longer than everything done under the lock can take (a few identity calls, each with its own timeout).
+// Longer than everything done under the lock can take: a read by id, a look-up of up to five pages and the
+// write, each an identity call with its own timeout (seven in all; eight for margin), and never under a minute.
 const LOCK_LEASE_MS = 60_000
+const IDENTITY_CALLS_UNDER_LOCK = 8
+
+export function roleLockLeaseMs(identityTimeoutMs: number | undefined): number {
+  return Math.max(LOCK_LEASE_MS, IDENTITY_CALLS_UNDER_LOCK * (identityTimeoutMs ?? 0))
+}
 
 export interface RoleChangeRequest {
   email: string
@@ -50,7 +58,7 @@ export async function changeRoles(
 ): Promise<RoleChange> {
   const person = request.personId ?? personId(request.email, await deps.hashKey())
   const key = `roles/${person}`
-  const attempt = await claimWaiting(key, { ...deps, leaseMs: LOCK_LEASE_MS, waitMs: deps.waitMs ?? 3000 })
+  const attempt = await claimWaiting(key, { ...deps, leaseMs: roleLockLeaseMs(deps.identityTimeoutMs), waitMs: deps.waitMs ?? 3000 })
   if (attempt.kind === 'busy') return { status: 'busy', retryAfterSeconds: attempt.retryAfterSeconds }
   if (attempt.kind === 'done') throw new Error(`role lock ${key} is marked done; locks are only ever released`)
   try {

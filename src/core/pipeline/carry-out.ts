@@ -17,6 +17,8 @@ export interface CarryOutDeps extends Pick<PlanDeps, 'reads'> {
   hashKey: () => Promise<string>
   now: () => number
   leaseMs: number
+  /** IDENTITY_TIMEOUT_MS, which the role lock's lease is reckoned from. */
+  identityTimeoutMs?: number
   /** Told the normalised address the delivery reached, once it is known (the event log's people index). */
   onPerson?: (email: string) => void
   /** Gathers the writes that only record what identity confirmed, for the caller to run (see later.ts); absent: awaited in place. */

@@ -20,6 +20,8 @@ export interface PipelineDeps extends PlanDeps {
   hashKey: () => Promise<string>
   now: () => number
   leaseMs: number
+  /** IDENTITY_TIMEOUT_MS, which the role lock's lease is reckoned from. */
+  identityTimeoutMs?: number
   /** Told the person's normalised address once it is known: the event log indexes people by its hash. */
   onPerson?: (email: string) => void
   /**

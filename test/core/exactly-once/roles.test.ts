@@ -78,6 +78,23 @@ describe('changeRoles: the per-person lock', () => {
     expect(pauses).toHaveLength(3)
   })
 
+  it("holds the lock at least a minute, and longer than eight identity calls when IDENTITY_TIMEOUT_MS is long", async () => {
+    const leaseWhileApplying = async (identityTimeoutMs?: number) => {
+      let leaseUntil = 0
+      const admin = fakeAdmin([ann()])
+      const write = admin.setRoles.bind(admin)
+      admin.setRoles = async (id, roles) => {
+        leaseUntil = ((await deps.store.get<{ leaseUntil: number }>(lockKey))?.value.leaseUntil ?? 0) - t
+        return write(id, roles)
+      }
+      await changeRoles(change(['pro'], [], JAN_1), admin, { ...deps, ...(identityTimeoutMs ? { identityTimeoutMs } : {}) })
+      return leaseUntil
+    }
+    expect(await leaseWhileApplying()).toBe(60_000)
+    expect(await leaseWhileApplying(5_000)).toBe(60_000)
+    expect(await leaseWhileApplying(10_000)).toBe(80_000)
+  })
+
   it('gives the lock back when identity fails, so the retry is not busy', async () => {
     const admin = fakeAdmin([ann()])
     admin.setRoles = async () => {
