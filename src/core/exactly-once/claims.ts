@@ -91,7 +91,7 @@ const MAX_TURNS = 5
 
 export async function tryClaim(key: string, options: ClaimOptions): Promise<ClaimAttempt> {
   // Without a digest nothing can mismatch.
-  return (await claimOnce(key, undefined, options)) as ClaimAttempt
+  return (await tryClaimEvent(key, undefined, options)) as ClaimAttempt
 }
 
 /**
@@ -103,17 +103,7 @@ export async function tryClaim(key: string, options: ClaimOptions): Promise<Clai
  * caller just read it, which the first turn uses instead of a create that
  * would fail and a second read.
  */
-export function tryClaimEvent(
-  key: string,
-  digest: string | undefined,
-  options: ClaimOptions,
-  watch: ClaimWatch = {},
-  known?: StoredRecord<ClaimRecord>,
-): Promise<EventClaimRaw> {
-  return claimOnce(key, digest, options, watch, known)
-}
-
-async function claimOnce(
+export async function tryClaimEvent(
   key: string,
   digest: string | undefined,
   options: ClaimOptions,
