@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Deferred } from '../../src/core/event-log/event-log.ts'
 import type { ClaimRecord } from '../../src/core/exactly-once/claims.ts'
 import { eventKey } from '../../src/core/pipeline/process.ts'
 import { adminCall } from '../helpers/admin-api.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
-import { stripeEvent } from '../helpers/fixtures.ts'
+import { newStripePurchase } from '../helpers/fixtures.ts'
 import { apiKey } from '../helpers/invites.ts'
 
 /** npm start's deferral, held until a reader asks: what it holds is exactly what the answer did not wait for. */
@@ -20,13 +19,6 @@ function heldUntilRead(): Deferred & { held: () => number } {
   }
 }
 
-/** A purchase by a buyer and a Stripe customer nobody has seen. */
-function newPurchase() {
-  const id = `evt_${randomUUID()}`
-  const event = stripeEvent('checkout.session.completed', { id, object: { customer: `cus_${randomUUID().slice(0, 8)}`, customer_details: { email: `buyer.${randomUUID()}@example.com` } } })
-  return { id, event }
-}
-
 let bridge: TestBridge | undefined
 afterEach(async () => {
   await bridge?.close()
@@ -38,7 +30,7 @@ describe('a long-lived server records the event log after the answer (npm start)
     const key = apiKey()
     const deferred = heldUntilRead()
     bridge = await startTestBridge({ env: { INVITE_API_KEYS: key }, deps: async () => ({ deferred }) })
-    const { id, event } = newPurchase()
+    const { id, event } = newStripePurchase()
 
     expect(await bridge.deliverStripe(event)).toMatchObject({ status: 200, outcome: 'invited' })
     // Exactly-once state is written before the answer; the log entry is not.
@@ -55,7 +47,7 @@ describe('a long-lived server records the event log after the answer (npm start)
     const key = apiKey()
     const deferred = heldUntilRead()
     bridge = await startTestBridge({ env: { INVITE_API_KEYS: key }, deps: async () => ({ deferred }) })
-    const { id, event } = newPurchase()
+    const { id, event } = newStripePurchase()
 
     await bridge.deliverStripe(event)
     expect(await bridge.deliverStripe(event)).toMatchObject({ status: 200, outcome: 'duplicate' })

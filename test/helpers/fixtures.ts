@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { StripeEventLike } from '../../src/handlers/stripe/map.ts'
@@ -22,6 +23,14 @@ export function stripeEvent(
   if (overrides.id) event.id = overrides.id
   if (overrides.object) event.data.object = { ...event.data.object, ...overrides.object }
   return event
+}
+
+/** A completed checkout by a buyer and a Stripe customer nobody has seen: an invite-only rule, a ledger subject. */
+export function newStripePurchase() {
+  const id = `evt_${randomUUID()}`
+  const email = `buyer.${randomUUID()}@example.com`
+  const event = stripeEvent('checkout.session.completed', { id, object: { customer: `cus_${randomUUID().slice(0, 8)}`, customer_details: { email, name: 'Ann' } } })
+  return { id, email, event }
 }
 
 /**

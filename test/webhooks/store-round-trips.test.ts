@@ -6,7 +6,7 @@ import { createMemoryStore } from '../../src/core/exactly-once/memory-store.ts'
 import type { KeyValueStore } from '../../src/core/exactly-once/store.ts'
 import { SENDERS } from '../../src/handlers/senders.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
-import { githubInvitationByEmail, stripeEvent } from '../helpers/fixtures.ts'
+import { githubInvitationByEmail, newStripePurchase } from '../helpers/fixtures.ts'
 import { githubRequest, stripeRequest } from '../helpers/signing.ts'
 
 /**
@@ -67,16 +67,6 @@ function handedOver() {
   }
 }
 
-/** A purchase by a Stripe customer the bridge has never seen: an invite-only rule, a ledger subject. */
-function newPurchase() {
-  const email = `buyer.${randomUUID()}@example.com`
-  const event = stripeEvent('checkout.session.completed', {
-    id: `evt_${randomUUID()}`,
-    object: { customer: `cus_${randomUUID().slice(0, 8)}`, customer_details: { email, name: 'Ann' } },
-  })
-  return { email, event }
-}
-
 let bridge: TestBridge | undefined
 afterEach(async () => {
   await bridge?.close()
@@ -88,7 +78,7 @@ describe('store round trips of a new invite-only delivery', () => {
     const store = countingStore()
     const after = handedOver()
     bridge = await startTestBridge({ deps: async () => ({ store, afterAnswer: after.afterAnswer }) })
-    const { email, event } = newPurchase()
+    const { email, event } = newStripePurchase()
 
     const answer = await bridge.deliverStripe(event)
     const beforeAnswer = [...store.operations]
@@ -121,10 +111,10 @@ describe('store round trips of a new invite-only delivery', () => {
     }
     bridge = await startTestBridge({ deps: async () => ({ store, afterAnswer: handedOver().afterAnswer }) })
     // The first delivery an instance sees also reads the person hash key, which the ledger key needs.
-    await bridge.deliverStripe(newPurchase().event)
+    await bridge.deliverStripe(newStripePurchase().event)
     together.length = 0
 
-    expect(await bridge.deliverStripe(newPurchase().event)).toMatchObject({ status: 200, outcome: 'invited' })
+    expect(await bridge.deliverStripe(newStripePurchase().event)).toMatchObject({ status: 200, outcome: 'invited' })
     expect(together).toContainEqual(['create event', 'get ledger'])
   })
 
@@ -132,7 +122,7 @@ describe('store round trips of a new invite-only delivery', () => {
     const store = countingStore()
     bridge = await startTestBridge({ deps: async () => ({ store }) })
 
-    const answer = await bridge.deliverStripe(newPurchase().event)
+    const answer = await bridge.deliverStripe(newStripePurchase().event)
 
     expect(answer).toMatchObject({ status: 200, outcome: 'invited' })
     expect(store.operations.slice(0, 6)).toEqual(['create event', 'get ledger', 'create person', 'replace person', 'create ledger', 'replace event'])
@@ -142,7 +132,7 @@ describe('store round trips of a new invite-only delivery', () => {
   it('an event log that cannot be written after the invite fails the log, not the answer: 200 invited, a warning line', async () => {
     const store = countingStore()
     bridge = await startTestBridge({ deps: async () => ({ store }) })
-    const { email, event } = newPurchase()
+    const { email, event } = newStripePurchase()
     store.failWritesTo('log-index/')
 
     expect(await bridge.deliverStripe(event)).toMatchObject({ status: 200, outcome: 'invited' })
@@ -160,7 +150,7 @@ describe('store round trips of a new invite-only delivery', () => {
       const response = await other.request('/webhooks/stripe', await stripeRequest(event, bridge!.secrets.stripe))
       return { status: response.status, ...((await response.json()) as object) }
     }
-    const { email, event } = newPurchase()
+    const { email, event } = newStripePurchase()
 
     await bridge.deliverStripe(event)
     const here = await bridge.deliverStripe(event)
@@ -178,7 +168,7 @@ describe('store round trips of a new invite-only delivery', () => {
     const store = countingStore(inner)
     const after = handedOver()
     bridge = await startTestBridge({ deps: async () => ({ store, afterAnswer: after.afterAnswer }) })
-    const { event } = newPurchase()
+    const { event } = newStripePurchase()
 
     await bridge.deliverStripe(event)
     const named = bridge.logs.at(-1)?.id
@@ -198,7 +188,7 @@ describe('store round trips of a new invite-only delivery', () => {
     const store = countingStore()
     const after = handedOver()
     bridge = await startTestBridge({ deps: async () => ({ store, afterAnswer: after.afterAnswer }) })
-    const { event } = newPurchase()
+    const { event } = newStripePurchase()
 
     const answer = await bridge.deliverStripe(event)
     store.failWritesTo('ledger/')
