@@ -1,7 +1,7 @@
 import { withoutCredentials } from '../config/env.ts'
 import { UpstreamError } from '../domain/errors.ts'
 import { signHs256 } from './hs256.ts'
-import { invitedUser, isLookUpTooBroad, lookUpTooBroad, retryAfterSeconds } from './identity-answers.ts'
+import { askAnywayIfTooBroad, invitedUser, lookUpTooBroad, retryAfterSeconds } from './identity-answers.ts'
 import type { IdentityClient, IdentityCredential, IdentityTarget, IdentityUser, InviteResult } from '../domain/identity.ts'
 
 export interface GoTrueClientOptions {
@@ -118,7 +118,7 @@ export function createGoTrueClient(options: GoTrueClientOptions): IdentityClient
     url: withoutCredentials(url),
     async invite(email, data, inviteOptions): Promise<InviteResult> {
       const signal = inviteOptions?.lookFirst ? AbortSignal.timeout(options.timeoutMs) : undefined
-      if (signal && (await findUserByEmail(email, signal).catch(askAnyway))) return { outcome: 'already_registered' }
+      if (signal && (await findUserByEmail(email, signal).catch(askAnywayIfTooBroad))) return { outcome: 'already_registered' }
       const response = await admin('POST', '/invite', data ? { email, data } : { email }, signal)
       if (response.ok) return invitedUser(await response.text().catch(() => ''), email, 'Identity server')
       const message = await readMessage(response)
@@ -160,10 +160,4 @@ export function createGoTrueClient(options: GoTrueClientOptions): IdentityClient
       throw new UpstreamError(502, 'identity_failed', `Identity server answered ${response.status} to GET /user`, { retryAfter: retryAfterSeconds(response) })
     },
   }
-}
-
-/** A look-up too broad to say "nobody" before an invite: ask anyway, since GoTrue refuses a registered address (422). */
-function askAnyway(error: unknown): null {
-  if (isLookUpTooBroad(error)) return null
-  throw error
 }

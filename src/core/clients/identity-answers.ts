@@ -38,8 +38,7 @@ export function invitedUser(body: string, asked: string, server: string): Invite
 /**
  * A look-up by address that read every page it may and never came to the
  * end of the LIKE matches: the account may be on a later page, so "nobody"
- * would be a guess. An invite asks anyway (identity refuses a registered
- * address: see isLookUpTooBroad); a role change fails, and waiting will not
+ * would be a guess. An invite asks anyway (see askAnywayIfTooBroad); a role change fails, and waiting will not
  * change the answer, so it is no upstream trouble to retry but an event kept
  * as dead, saying why.
  */
@@ -51,6 +50,13 @@ export function lookUpTooBroad(server: string, pages: number, perPage: number): 
   )
 }
 
-export function isLookUpTooBroad(error: unknown): boolean {
-  return error instanceof BridgeError && error.code === 'identity_lookup_too_broad'
+/**
+ * For the look-up before an invite: too broad to say "nobody" is taken as
+ * nobody, and the invite asks. GoTrue refuses any registered address (422);
+ * Auth refuses a confirmed one (422 email_exists), and would mail an invited
+ * one that never accepted again, which only the look-up could have spared.
+ */
+export function askAnywayIfTooBroad(error: unknown): null {
+  if (error instanceof BridgeError && error.code === 'identity_lookup_too_broad') return null
+  throw error
 }

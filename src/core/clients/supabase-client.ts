@@ -1,7 +1,7 @@
 import type { SupabaseSettings } from '../config/config.ts'
 import { NotConfiguredError, UpstreamError } from '../domain/errors.ts'
 import type { IdentityClient, IdentityUser, InviteResult } from '../domain/identity.ts'
-import { invitedUser, isLookUpTooBroad, lookUpTooBroad, retryAfterSeconds } from './identity-answers.ts'
+import { askAnywayIfTooBroad, invitedUser, lookUpTooBroad, retryAfterSeconds } from './identity-answers.ts'
 import { finalInviteAnswer, readSupabaseError, supabaseFailure } from './supabase-answers.ts'
 
 export interface SupabaseClientOptions {
@@ -84,7 +84,7 @@ export function createSupabaseClient(options: SupabaseClientOptions): IdentityCl
     async invite(email, data): Promise<InviteResult> {
       // One time limit for the look-up and the invite: the lease and GitHub's 10 s are reckoned on it.
       const signal = deadline()
-      if (await findUserByEmail(email, signal).catch(askAnyway)) return { outcome: 'already_registered' }
+      if (await findUserByEmail(email, signal).catch(askAnywayIfTooBroad)) return { outcome: 'already_registered' }
       const response = await send('/invite', { method: 'POST', body: JSON.stringify(data ? { email, data } : { email }) }, signal)
       if (response.ok) return invitedUser(await response.text().catch(() => ''), email, 'Supabase Auth')
       const error = await readSupabaseError(response)
@@ -125,14 +125,4 @@ export function createSupabaseClient(options: SupabaseClientOptions): IdentityCl
       throw await failure(response, 'GET /user')
     },
   }
-}
-
-/**
- * A look-up too broad to say "nobody" before an invite: ask anyway. Auth
- * refuses a confirmed address (422 email_exists); an invited one that never
- * accepted would be mailed again, which only a look-up could have spared.
- */
-function askAnyway(error: unknown): null {
-  if (isLookUpTooBroad(error)) return null
-  throw error
 }

@@ -23,7 +23,7 @@ export interface RoleChangeDeps extends ClaimOptions {
 const LOCK_LEASE_MS = 60_000
 const IDENTITY_CALLS_UNDER_LOCK = 8
 
-export function roleLockLeaseMs(identityTimeoutMs: number | undefined): number {
+function roleLockLeaseMs(identityTimeoutMs: number | undefined): number {
   return Math.max(LOCK_LEASE_MS, IDENTITY_CALLS_UNDER_LOCK * (identityTimeoutMs ?? 0))
 }
 
