@@ -87,16 +87,16 @@ async function weighImport(file: string): Promise<Bundle['loaded']> {
   for (const url of urls) {
     const { size } = await stat(fileURLToPath(url))
     rawBytes += size
-    const name = packageOf(fileURLToPath(url))
+    const name = url === pathToFileURL(file).href ? '(bundle)' : packageOf(fileURLToPath(url))
     byPackage.set(name, (byPackage.get(name) ?? 0) + size)
   }
   return { files: urls.length, rawBytes, byPackage: [...byPackage].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes) }
 }
 
-/** "…/node_modules/@netlify/blobs/dist/main.js" → "@netlify/blobs"; anything outside node_modules is the bundle itself. */
+/** "…/node_modules/@netlify/blobs/dist/main.js" → "@netlify/blobs". */
 function packageOf(path: string): string {
   const at = path.lastIndexOf('node_modules/')
-  if (at < 0 || path.includes('/invite-bridge-bench-')) return '(bundle)'
+  if (at < 0) return path
   const [first, second] = path.slice(at + 'node_modules/'.length).split('/')
   return first?.startsWith('@') ? `${first}/${second}` : (first ?? path)
 }
