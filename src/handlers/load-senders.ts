@@ -28,8 +28,11 @@ const RUNTIMES: SenderKind<SenderRuntime> = { builtIn: SENDER_RUNTIMES, define: 
  * file) gives the built-in senders and the default rules. Every runtime and
  * command builds its senders here. Throws RulesError naming each bad field.
  */
-export function loadSendersOf<S extends SenderRuntime>(kind: SenderKind<S>, input: unknown, origin = RULES_FILE_NAME): SendersAndRules<S> {
-  const { builtIn, define } = kind
+export function loadSendersOf<S extends SenderRuntime>(kind: SenderKind<S>, input: unknown, options: LoadOptions<S> = {}): SendersAndRules<S> {
+  const { define } = kind
+  // `builtIn` replaces the shipped senders.
+  const builtIn = options.builtIn ?? kind.builtIn
+  const origin = options.origin ?? RULES_FILE_NAME
   if (input === undefined) return { senders: builtIn, rules: defaultRules(cataloguesOf(builtIn)) }
   const definitions = readSourceDefinitions(
     input,
@@ -42,7 +45,13 @@ export function loadSendersOf<S extends SenderRuntime>(kind: SenderKind<S>, inpu
   return { senders: [...builtIn, ...defined], rules }
 }
 
-/** The senders a deployed bridge serves, and its rules: `builtIn` replaces the shipped senders. */
-export function loadSenderRuntimes(input: unknown, options: { builtIn?: readonly SenderRuntime[]; origin?: string } = {}): SendersAndRules<SenderRuntime> {
-  return loadSendersOf(options.builtIn ? { ...RUNTIMES, builtIn: options.builtIn } : RUNTIMES, input, options.origin)
+export interface LoadOptions<S extends SenderRuntime> {
+  builtIn?: readonly S[]
+  /** What errors name the rules by (default invite-bridge.config.json). */
+  origin?: string
+}
+
+/** The senders a deployed bridge serves, and its rules. */
+export function loadSenderRuntimes(input: unknown, options: LoadOptions<SenderRuntime> = {}): SendersAndRules<SenderRuntime> {
+  return loadSendersOf(RUNTIMES, input, options)
 }

@@ -26,8 +26,9 @@ export function findSender<S extends SenderRuntime>(senders: readonly S[], name:
 
 /**
  * What the settings make of each sender: whether it is on (its secret is
- * set) and whether its API can be read (its key is set). The app, `npm
- * start` and `check-config` all ask these two questions the same way.
+ * set) and whether its API can be read (its key is set), for the app and
+ * `check-config`. `npm start`, which asks before the settings are read,
+ * asks canReadApi directly, as hasApiKey does.
  */
 export interface SenderStates {
   config(sender: SenderRuntime): SenderConfig

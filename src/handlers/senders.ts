@@ -3,7 +3,7 @@ import { readRulesInput } from '../rules/file.ts'
 import { definedSender } from './defined/sender.ts'
 import { githubSender } from './github/index.ts'
 import { lemonSqueezySender } from './lemonsqueezy/index.ts'
-import { loadSendersOf, type SenderKind, type SendersAndRules } from './load-senders.ts'
+import { loadSendersOf, type LoadOptions, type SenderKind, type SendersAndRules } from './load-senders.ts'
 import { paddleSender } from './paddle/index.ts'
 import { polarSender } from './polar/index.ts'
 import type { Sender } from './sender.ts'
@@ -18,9 +18,9 @@ export const SENDERS: readonly Sender[] = [stripeSender, githubSender, polarSend
 
 const KITS: SenderKind<Sender> = { builtIn: SENDERS, define: definedSender }
 
-/** loadSenderRuntimes, with each sender's tools: for the CLI, `npm start` and tests. `builtIn` replaces the shipped senders. */
-export function loadSenders(input: unknown, options: { builtIn?: readonly Sender[]; origin?: string } = {}): SendersAndRules<Sender> {
-  return loadSendersOf(options.builtIn ? { ...KITS, builtIn: options.builtIn } : KITS, input, options.origin)
+/** loadSenderRuntimes, with each sender's tools: for the CLI, `npm start` and tests. */
+export function loadSenders(input: unknown, options: LoadOptions<Sender> = {}): SendersAndRules<Sender> {
+  return loadSendersOf(KITS, input, options)
 }
 
 /** The local server's and the CLI's: the rules file (INVITE_BRIDGE_CONFIG, else ./invite-bridge.config.json) or none; path null = the defaults. */
