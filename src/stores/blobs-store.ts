@@ -11,9 +11,10 @@ export type NetlifyBlobsStoreOptions = { name?: string } & Omit<GetStoreOptions,
 
 /**
  * The client is loaded on first use, not at import: a function whose store
- * is Postgres never loads it, and one on Blobs loads it while its first
- * request is being verified rather than before it arrives. A function with
- * no Blobs environment hears so, as 503 store_unavailable, from that use.
+ * is Postgres never loads it, and one on Blobs loads it at its first store
+ * operation, once the first request's signature has been checked. A
+ * function with no Blobs environment hears so, as 503 store_unavailable,
+ * from that use.
  */
 export function openNetlifyBlobsStore(options: NetlifyBlobsStoreOptions = {}): KeyValueStore {
   let opened: Promise<ValueReadingStore> | undefined

@@ -49,8 +49,7 @@ export async function enqueueFor(
     ...(deps.random ? { random: deps.random } : {}),
   })
   const record: QueuedEvent = {
-    ...(await queuedRecord(deps, ref, retryAt, deadline)),
-    ...(options.bodyDigest ? { bodyDigest: options.bodyDigest } : {}),
+    ...(await queuedRecord(deps, ref, retryAt, deadline, options)),
     error: summary,
   }
   const created = await deps.store.create(keys.pending(ref.id), record)
@@ -78,14 +77,14 @@ async function bury(deps: EventLogDeps, record: QueuedEvent, error: ErrorSummary
  * log, it never rewrites what a replay will run.
  */
 export async function buryNew(deps: EventLogDeps, ref: EventRef, error: unknown, how: How, options: { bodyDigest?: string } = {}): Promise<void> {
-  const record: QueuedEvent = { ...(await queuedRecord(deps, ref, deps.now(), deps.now())), ...(options.bodyDigest ? { bodyDigest: options.bodyDigest } : {}) }
+  const record = await queuedRecord(deps, ref, deps.now(), deps.now(), options)
   const summary = summarise(error)
   await deps.store.create(keys.dead(record.id), { ...record, error: summary })
   await recordDead(deps, refOf(record), summary, how)
 }
 
 /** What a queued (or dead) event keeps: who and what it is, when to run it, and its delivery sealed. */
-async function queuedRecord(deps: EventLogDeps, ref: EventRef, retryAt: number, deadline: number): Promise<QueuedEvent> {
+async function queuedRecord(deps: EventLogDeps, ref: EventRef, retryAt: number, deadline: number, bound: { bodyDigest?: string }): Promise<QueuedEvent> {
   return {
     id: ref.id,
     source: ref.delivery.source,
@@ -96,6 +95,7 @@ async function queuedRecord(deps: EventLogDeps, ref: EventRef, retryAt: number, 
     deadline,
     retries: 0,
     delivery: sealDelivery(ref.delivery, await deps.sealKey(), ref.id),
+    ...(bound.bodyDigest ? { bodyDigest: bound.bodyDigest } : {}),
   }
 }
 

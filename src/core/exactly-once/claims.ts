@@ -116,10 +116,11 @@ export async function tryClaimEvent(
    * (@netlify/blobs retries a PUT after a network error or a 5xx); if the
    * first one landed, the resend is refused, and the record it finds is our
    * own. The token tells: without it this attempt would call its own claim
-   * "busy" and leave it to lapse a lease later.
+   * "busy" and leave it to lapse a lease later. What it holds is then read
+   * from that record; it is fresh unless this attempt was taking it over.
    */
   const holder = randomUUID()
-  let tried: { fresh: true } | { fresh: false; kept: { firstSeen: number; digest: string | undefined; unsure: boolean } } | undefined
+  let tookOver = false
   const pending = (firstSeen: number, bound: string | undefined): ClaimRecord => ({
     state: 'pending',
     leaseUntil: now() + leaseMs,
@@ -133,17 +134,15 @@ export async function tryClaimEvent(
     let current = turn === 0 ? known : undefined
     if (!current) {
       const firstSeen = now()
-      tried ??= { fresh: true }
       const created = await store.create<ClaimRecord>(key, pending(firstSeen, digest))
       if (created.created) return { kind: 'claimed', claim: heldClaim(key, created.etag, { firstSeen, digest, fresh: true, unsure: false }, options) }
       current = (await store.get<ClaimRecord>(key)) ?? undefined
       if (!current) continue
     }
     const record = current.value
-    if (tried && record.state === 'pending' && record.holder === holder) {
-      const firstSeen = record.firstSeen ?? now()
-      const kept = tried.fresh ? { firstSeen, digest, fresh: true, unsure: false } : { ...tried.kept, fresh: false }
-      return { kind: 'claimed', claim: heldClaim(key, current.etag, kept, options) }
+    if (record.state === 'pending' && record.holder === holder) {
+      const mine = { firstSeen: record.firstSeen ?? now(), digest: record.digest ?? digest, fresh: !tookOver, unsure: record.unsure === true }
+      return { kind: 'claimed', claim: heldClaim(key, current.etag, mine, options) }
     }
     if (digest && record.digest && record.digest !== digest) return { kind: 'mismatch' }
     if (!asked) watch.found?.(record.firstSeen)
@@ -159,7 +158,7 @@ export async function tryClaimEvent(
     // A lease that ran out is a holder that stopped mid-work (a crash): whether its work happened is as unknown as after a timeout.
     const lapsed = options.lapseIsUnsure === true && record.state === 'pending'
     const kept = { firstSeen: record.firstSeen ?? now(), digest: record.digest ?? digest, fresh: false, unsure: record.unsure === true || lapsed }
-    tried = { fresh: false, kept }
+    tookOver = true
     const taken = await store.replace<ClaimRecord>(key, { ...pending(kept.firstSeen, kept.digest), ...(kept.unsure ? { unsure: true as const } : {}) }, current.etag)
     if (taken.replaced) return { kind: 'claimed', claim: heldClaim(key, taken.etag, kept, options) }
   }

@@ -33,7 +33,6 @@ export async function claimEvent(
 ): Promise<EventClaimAttempt> {
   if (!digest) {
     const attempt = await tryClaimEvent(eventKey(delivery), undefined, options, watch)
-    if (attempt.kind === 'mismatch') return attempt
     if (attempt.kind !== 'claimed') return attempt.kind === 'done' ? { ...attempt, eventId: delivery.eventId } : attempt
     return { ...attempt, at: delivery.occurredAt ?? attempt.claim.firstSeen, eventId: delivery.eventId }
   }
