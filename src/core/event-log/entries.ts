@@ -52,18 +52,9 @@ export function updateEntry(
 ): Promise<LogEntry> {
   const key = keys.log(id)
   return inTurns(store, key, change, options.likelyNew === true, async (changes, likelyNew) => {
-    // An event's first arrival has no entry yet: try the create before reading.
-    if (likelyNew) {
-      const next = changes(null)
-      if ((await store.create(key, next)).created) return next
-    }
-    for (let turn = 0; turn < MAX_TURNS; turn++) {
-      const current = await store.get<LogEntry>(key)
-      const next = changes(current?.value ?? null)
-      const written = current ? await store.replace(key, next, current.etag) : await store.create(key, next)
-      if ('replaced' in written ? written.replaced : written.created) return next
-    }
-    throw new Error(`The log entry ${id} kept changing`)
+    const written = await swap(store, key, changes, likelyNew)
+    if (!written) throw new Error(`The log entry ${id} kept changing`)
+    return written
   })
 }
 
@@ -85,15 +76,27 @@ export function newEntry(id: string, delivery: Pick<Delivery, 'source' | 'eventI
 export async function count(store: KeyValueStore, key: string, group: string, name: string, by = 1): Promise<void> {
   type Counts = Record<string, Record<string, number>>
   const add = (counts: Counts | null): Counts => ({ ...counts, [group]: { ...counts?.[group], [name]: (counts?.[group]?.[name] ?? 0) + by } })
-  await inTurns(store, key, add, false, async (changes) => {
-    for (let turn = 0; turn < MAX_TURNS; turn++) {
-      const current = await store.get<Counts>(key)
-      const next = changes(current?.value ?? null)
-      const written = current ? await store.replace(key, next, current.etag) : await store.create(key, next)
-      if ('replaced' in written ? written.replaced : written.created) return next
-    }
-    return null
-  })
+  await inTurns(store, key, add, false, (changes) => swap(store, key, changes, false))
+}
+
+/**
+ * Read, change, compare-and-swap until the write holds, a few turns at most
+ * (null when other writers kept winning). `likelyNew`: the record most
+ * likely does not exist yet (an event's first arrival), so the create is
+ * tried before any read.
+ */
+async function swap<T>(store: KeyValueStore, key: string, changes: (current: T | null) => T, likelyNew: boolean): Promise<T | null> {
+  if (likelyNew) {
+    const next = changes(null)
+    if ((await store.create(key, next)).created) return next
+  }
+  for (let turn = 0; turn < MAX_TURNS; turn++) {
+    const current = await store.get<T>(key)
+    const next = changes(current?.value ?? null)
+    const written = current ? await store.replace(key, next, current.etag) : await store.create(key, next)
+    if ('replaced' in written ? written.replaced : written.created) return next
+  }
+  return null
 }
 
 interface Waiting<T> {
