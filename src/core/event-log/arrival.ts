@@ -104,14 +104,10 @@ export async function receiveDelivery(deps: EventLogDeps, delivery: Delivery, ru
       if (wasDead) await quietly(deps, 'dead', () => deps.store.delete(keys.dead(id)))
     })
   const named = () => index(proposed, seen).then(({ id }) => id, guessed)
-  // Only a first claim can leave the index for later: any other arrival names the event in its answer's log line, so it looks now.
-  if (options.afterAnswer && claim?.fresh) {
-    options.afterAnswer(record)
-    // The id the index will hold, unless an earlier arrival that reached no claim (ignored) named the event first.
-    return { kind: 'result', id: indexed ? await named() : guessed(), result: ran.result }
-  }
   if (options.afterAnswer) {
-    const id = await named()
+    // Only a first claim can leave the index for later: it names the event by the id the index will hold (unless an
+    // earlier arrival that reached no claim, an ignored one, named it first). Any other arrival looks now.
+    const id = claim?.fresh && !indexed ? guessed() : await named()
     options.afterAnswer(record)
     return { kind: 'result', id, result: ran.result }
   }
