@@ -256,7 +256,7 @@ describe('openPostgresStore after a freeze', () => {
     const { url } = await database.freshSchema()
     const relay = await silenceableRelay(new URL(url))
     let clock = 1_000_000
-    const store = openPostgresStore({ url: relay.url, timeoutMs: 300, now: () => clock })
+    const store = openPostgresStore({ url: relay.url, timeoutMs: 1000, now: () => clock })
     try {
       await store.create('ledger/stripe/b', { userId: 'u2' })
       relay.silenceAll()

@@ -2,7 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DatabaseSync } from 'node:sqlite'
+
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 
 import { openSqliteStore } from '../../src/stores/sqlite-store.ts'
 import { runStoreContract } from './contract.ts'
@@ -23,6 +25,27 @@ describe('openSqliteStore: contract', () => {
 })
 
 describe('openSqliteStore', () => {
+  it('commits a group of records only under relaxedPrefixes with synchronous=NORMAL, and any group holding another key with FULL', async () => {
+    const pragmas: string[] = []
+    const exec = DatabaseSync.prototype.exec
+    const spy = vi.spyOn(DatabaseSync.prototype, 'exec').mockImplementation(function (this: DatabaseSync, sql: string) {
+      if (sql.startsWith('PRAGMA synchronous')) pragmas.push(sql)
+      return exec.call(this, sql)
+    })
+    const store = openSqliteStore({ dir, fileName: `relaxed-${files++}.sqlite`, relaxedPrefixes: ['log/'] })
+    try {
+      expect(pragmas).toEqual(['PRAGMA synchronous = FULL'])
+      pragmas.length = 0
+      await Promise.all([store.create('log/a', 1), store.create('log/b', 1)])
+      expect(pragmas).toEqual(['PRAGMA synchronous = NORMAL'])
+      await Promise.all([store.create('log/c', 1), store.create('event/stripe/evt_1', 1)])
+      expect(pragmas).toEqual(['PRAGMA synchronous = NORMAL', 'PRAGMA synchronous = FULL'])
+    } finally {
+      spy.mockRestore()
+      store.close?.()
+    }
+  })
+
   it('creates its directory when it is missing', async () => {
     const store = openSqliteStore({ dir: join(dir, 'not', 'yet', 'there') })
     expect(await store.create('k', 1)).toMatchObject({ created: true })

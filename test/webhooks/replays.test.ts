@@ -13,6 +13,7 @@ import { serveGitHubApi } from '../helpers/github-api.ts'
 import { startTestBridge, type TestBridge } from '../helpers/bridge.ts'
 import { githubRequest } from '../helpers/signing.ts'
 import { adminCall } from '../helpers/admin-api.ts'
+import { apiKey } from '../helpers/invites.ts'
 
 /**
  * `X-GitHub-Delivery` is not covered by GitHub's signature: anyone holding a
@@ -30,7 +31,7 @@ let githubApi: Awaited<ReturnType<typeof serveGitHubApi>>
 /** Whether the runtime offers identity (as Netlify does once Identity is enabled); off, deliveries answer 503. */
 let identityOn: boolean
 
-const ADMIN_KEY = `k_${randomUUID()}${randomUUID()}`
+const ADMIN_KEY = apiKey()
 
 async function start(dataDir?: string) {
   bridge = await startTestBridge({
